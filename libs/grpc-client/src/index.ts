@@ -1,0 +1,2 @@
+export * from './grpc-timeout.js';
+export * from './retry.js';

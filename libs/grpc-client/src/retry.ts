@@ -1,0 +1,85 @@
+import type { Interceptor } from '@connectrpc/connect';
+import { Code, ConnectError, createContextKey } from '@connectrpc/connect';
+import { sleep } from '@protomesh/runtime';
+import { formatGrpcTimeout, parseGrpcTimeout } from './grpc-timeout.js';
+
+export interface RetryOptions {
+  /** Attempts in all, the first included. Default 3; gRFC A6 caps it at 5. */
+  maxAttempts?: number;
+  /** Upper bound of the first backoff. Default 100 ms. */
+  initialBackoffMs?: number;
+  /** Upper bound of any backoff. Default 1 s. */
+  maxBackoffMs?: number;
+  /** Growth of the backoff bound per attempt. Default 2. */
+  backoffMultiplier?: number;
+  /**
+   * Codes worth another attempt. Default: UNAVAILABLE only, the one code that
+   * promises the server did no work. Never DEADLINE_EXCEEDED (the budget is
+   * spent) nor INVALID_ARGUMENT (the same request fails the same way).
+   */
+  retryableCodes?: readonly Code[];
+  /** Source of jitter in [0, 1). Default Math.random. */
+  random?: () => number;
+}
+
+type ResolvedRetryOptions = Required<RetryOptions>;
+
+export const MAX_ATTEMPTS_LIMIT = 5;
+
+function resolveRetryOptions(options: RetryOptions): ResolvedRetryOptions {
+  const resolved: ResolvedRetryOptions = {
+    maxAttempts: 3,
+    initialBackoffMs: 100,
+    maxBackoffMs: 1_000,
+    backoffMultiplier: 2,
+    retryableCodes: [Code.Unavailable],
+    random: Math.random,
+    ...options,
+  };
+  resolved.maxAttempts = Math.min(Math.max(1, resolved.maxAttempts), MAX_ATTEMPTS_LIMIT);
+  return resolved;
+}
+
+/** How many attempts the call made; read it from the contextValues you passed. */
+export const attemptsKey = createContextKey(0, { description: 'attempts made by the retry interceptor' });
+
+/**
+ * Retries unary calls as gRFC A6 describes: only retryable codes, at most
+ * `maxAttempts`, a full-jitter exponential backoff, and never past the
+ * call's deadline: a backoff that would end after the deadline is not taken,
+ * and each attempt tells the server only the time that is left.
+ */
+export function createRetryInterceptor(options: RetryOptions = {}): Interceptor {
+  const opts = resolveRetryOptions(options);
+  return (next) => async (req) => {
+    if (req.stream) {
+      return next(req);
+    }
+    const timeoutMs = parseGrpcTimeout(req.header.get('grpc-timeout'));
+    const deadline = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;
+    for (let attempt = 1; ; attempt++) {
+      req.contextValues.set(attemptsKey, attempt);
+      if (attempt > 1 && timeoutMs !== undefined) {
+        req.header.set('grpc-timeout', formatGrpcTimeout(deadline - Date.now()));
+      }
+      try {
+        return await next(req);
+      } catch (err) {
+        const error = ConnectError.from(err);
+        const bound = Math.min(opts.initialBackoffMs * opts.backoffMultiplier ** (attempt - 1), opts.maxBackoffMs);
+        const backoffMs = opts.random() * bound;
+        const retry =
+          attempt < opts.maxAttempts &&
+          opts.retryableCodes.includes(error.code) &&
+          !req.signal.aborted &&
+          Date.now() + backoffMs < deadline;
+        if (!retry) {
+          throw error;
+        }
+        await sleep(backoffMs, req.signal).catch((reason: unknown) => {
+          throw ConnectError.from(reason);
+        });
+      }
+    }
+  };
+}

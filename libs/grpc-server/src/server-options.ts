@@ -1,0 +1,67 @@
+import { hostname } from 'node:os';
+import type { ConnectRouter, Interceptor } from '@connectrpc/connect';
+import type { Logger } from '@protomesh/runtime';
+
+export interface GrpcServerOptions {
+  /** Interface to listen on. Default `0.0.0.0`, so a sidecar in the pod can reach it. */
+  host?: string;
+  /** TCP port; 0 picks a free one. Default 8080. */
+  port?: number;
+  /** Registers the application's services. Health and reflection are added for them. */
+  routes: (router: ConnectRouter) => void;
+  /**
+   * Application interceptors, run inside the error mapping and call logging,
+   * for the application's services only (never health or reflection).
+   */
+  interceptors?: Interceptor[];
+  logger: Logger;
+  /** Reported in the `x-server-instance` header of every response. Default: the host name. */
+  instance?: string;
+  /** Reported in the `x-server-version` header of every response. */
+  version: string;
+  /**
+   * Largest accepted request message in bytes; larger ones get
+   * RESOURCE_EXHAUSTED. Default 4 MiB, the receive cap of grpc-go and grpc-java
+   * (Connect's own default is ~4 GiB).
+   */
+  readMaxBytes?: number;
+  /**
+   * Longest deadline (grpc-timeout) a client may ask for; longer ones get
+   * INVALID_ARGUMENT. Default 5 minutes.
+   */
+  maxTimeoutMs?: number;
+  /**
+   * Concurrent streams a client may open on one connection (the HTTP/2
+   * SETTINGS_MAX_CONCURRENT_STREAMS). Default 1000: a sidecar multiplexes all
+   * callers of a pod onto few connections.
+   */
+  maxConcurrentStreams?: number;
+  /**
+   * Memory in MB one HTTP/2 session may buffer before new streams are refused.
+   * Default 64; Node's 10 MB refuses hundreds of concurrent calls.
+   */
+  maxSessionMemoryMb?: number;
+}
+
+export type ResolvedGrpcServerOptions = Required<Omit<GrpcServerOptions, 'interceptors'>> & {
+  interceptors: Interceptor[];
+};
+
+/** The one place defaults are filled in. */
+export function resolveGrpcServerOptions(options: GrpcServerOptions): ResolvedGrpcServerOptions {
+  return {
+    host: '0.0.0.0',
+    port: 8080,
+    instance: hostname(),
+    readMaxBytes: 4 * 1024 * 1024,
+    maxTimeoutMs: 5 * 60_000,
+    maxConcurrentStreams: 1000,
+    maxSessionMemoryMb: 64,
+    ...stripUndefined(options),
+    interceptors: options.interceptors ?? [],
+  };
+}
+
+function stripUndefined<T extends object>(options: T): T {
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as T;
+}

@@ -1,0 +1,32 @@
+import type { Logger } from '@protomesh/runtime';
+import type { GrpcServer } from './grpc-server.js';
+
+/**
+ * SIGTERM or SIGINT starts a drain bounded by `drainTimeoutMs`; a second
+ * signal forces it. The process exits 0 after a clean drain and 1 when calls
+ * had to be cut off, so an orchestrator's logs tell the two apart.
+ */
+export function exitOnSignals(server: GrpcServer, drainTimeoutMs: number, logger: Logger): void {
+  let draining = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (draining) {
+      logger.warn({ signal }, 'second signal: forcing shutdown');
+      server.force();
+      return;
+    }
+    draining = true;
+    logger.info({ signal, drainTimeoutMs }, 'draining: health NOT_SERVING, refusing new calls');
+    const started = Date.now();
+    void server.drain(drainTimeoutMs).then((outcome) => {
+      const durationMs = Date.now() - started;
+      if (outcome === 'drained') {
+        logger.info({ durationMs }, 'drained, exiting');
+        process.exit(0);
+      }
+      logger.warn({ durationMs }, 'drain cut short, calls in flight were dropped');
+      process.exit(1);
+    });
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
