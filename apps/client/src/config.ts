@@ -1,5 +1,12 @@
 import { MAX_ATTEMPTS_LIMIT } from '@protomesh/grpc-client';
-import { type Env, EnvReader, GRPC_STATUS_NAMES, type GrpcStatusName, LOG_LEVELS, type LogLevel } from '@protomesh/runtime';
+import {
+  type Env,
+  EnvReader,
+  GRPC_STATUS_NAMES,
+  type GrpcStatusName,
+  LOG_LEVELS,
+  type LogLevel,
+} from '@protomesh/runtime';
 
 export interface ClientConfig {
   /** SERVER_URL, default http://localhost:8080 (plaintext HTTP/2; the sidecar adds mTLS). */

@@ -3,15 +3,19 @@ import { createGrpcTransport } from '@connectrpc/connect-node';
 import { createRetryInterceptor } from '@protomesh/grpc-client';
 import { GreeterService } from '@protomesh/proto/greeter/v1';
 import { createLogger, runMain } from '@protomesh/runtime';
+import { readTelemetryConfig } from '@protomesh/telemetry';
 import { runCallLoop } from './call-loop.js';
 import { readClientConfig } from './config.js';
+import { startClientTelemetry } from './telemetry.js';
 
 runMain(async () => {
   const config = readClientConfig(process.env);
+  const telemetryConfig = readTelemetryConfig(process.env);
   const logger = createLogger('greeter-client', config.logLevel);
+  const telemetry = await startClientTelemetry(telemetryConfig, logger);
   const transport = createGrpcTransport({
     baseUrl: config.serverUrl,
-    interceptors: [createRetryInterceptor({ maxAttempts: config.maxAttempts })],
+    interceptors: [telemetry.interceptor, createRetryInterceptor({ maxAttempts: config.maxAttempts })],
   });
   const client = createClient(GreeterService, transport);
   const stop = new AbortController();
@@ -26,5 +30,6 @@ runMain(async () => {
     'greeter client started',
   );
   const allAsExpected = await runCallLoop(client, config, logger, stop.signal);
+  await telemetry.shutdown();
   process.exit(allAsExpected ? 0 : 1);
 });

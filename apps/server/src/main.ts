@@ -7,16 +7,20 @@ import {
 } from '@protomesh/grpc-server';
 import { GreeterService } from '@protomesh/proto/greeter/v1';
 import { createLogger, runMain } from '@protomesh/runtime';
+import { readTelemetryConfig, withTraceContext } from '@protomesh/telemetry';
 import { readServerConfig } from './config.js';
 import { greeterService } from './greeter-service.js';
+import { startServerTelemetry } from './telemetry.js';
 
 runMain(async () => {
   const config = readServerConfig(process.env);
-  const logger = createLogger('greeter-server', config.logLevel);
+  const telemetryConfig = readTelemetryConfig(process.env, { PORT: config.port });
+  const logger = withTraceContext(createLogger('greeter-server', config.logLevel));
   const faultActive = isFaultActive(config.fault);
   if (faultActive) {
     logger.warn({ fault: config.fault }, `FAULT INJECTION ACTIVE: ${describeFault(config.fault)}`);
   }
+  const telemetry = await startServerTelemetry(config, telemetryConfig, logger);
   const server = createGrpcServer({
     host: config.host,
     port: config.port,
@@ -24,6 +28,7 @@ runMain(async () => {
     instance: config.instance,
     version: config.version,
     maxTimeoutMs: config.maxDeadlineMs,
+    outerInterceptors: [telemetry.interceptor],
     interceptors: faultActive ? [createFaultInterceptor(config.fault)] : [],
     routes: (router) => router.service(GreeterService, greeterService),
   });
@@ -32,5 +37,5 @@ runMain(async () => {
     { address: `${address.address}:${address.port}`, instance: config.instance, version: config.version },
     'greeter server listening',
   );
-  exitOnSignals(server, config.drainTimeoutMs, logger);
+  exitOnSignals(server, config.drainTimeoutMs, logger, () => telemetry.shutdown());
 });

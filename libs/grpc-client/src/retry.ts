@@ -65,7 +65,7 @@ export function createRetryInterceptor(options: RetryOptions = {}): Interceptor 
       try {
         return await next(req);
       } catch (err) {
-        const error = ConnectError.from(err);
+        const error = refusedAsUnavailable(ConnectError.from(err));
         const bound = Math.min(opts.initialBackoffMs * opts.backoffMultiplier ** (attempt - 1), opts.maxBackoffMs);
         const backoffMs = opts.random() * bound;
         const retry =
@@ -82,4 +82,32 @@ export function createRetryInterceptor(options: RetryOptions = {}): Interceptor 
       }
     }
   };
+}
+
+/**
+ * connect-node reports a stream the server refused (RST_STREAM REFUSED_STREAM,
+ * sent for streams that race a drain's GOAWAY) as INTERNAL. HTTP/2 promises
+ * such a stream was never processed and gRPC maps it to UNAVAILABLE
+ * (PROTOCOL-HTTP2.md), so it is retried, and reported, as UNAVAILABLE.
+ */
+function refusedAsUnavailable(error: ConnectError): ConnectError {
+  if (error.code !== Code.Internal || !isRefusedStream(error.cause)) {
+    return error;
+  }
+  return new ConnectError(error.rawMessage, Code.Unavailable, error.metadata, undefined, error.cause);
+}
+
+/**
+ * Node's http2 error carries no RST code, only this message. Duck-typed, as
+ * Node's own errors can come from another realm (as under Jest).
+ */
+function isRefusedStream(reason: unknown, depth = 0): boolean {
+  if (typeof reason !== 'object' || reason === null || depth > 5) {
+    return false;
+  }
+  const { code, message, cause } = reason as { code?: unknown; message?: unknown; cause?: unknown };
+  return (
+    (code === 'ERR_HTTP2_STREAM_ERROR' && String(message).includes('NGHTTP2_REFUSED_STREAM')) ||
+    isRefusedStream(cause, depth + 1)
+  );
 }

@@ -16,7 +16,12 @@ export function createCallLogInterceptor(logger: Logger): Interceptor {
       return res;
     } catch (err) {
       const error = ConnectError.from(err);
-      const fields = { procedure, code: grpcStatusName(error.code), durationMs: elapsed(started), err: error.cause ?? error };
+      const fields = {
+        procedure,
+        code: grpcStatusName(error.code),
+        durationMs: elapsed(started),
+        err: error.cause ?? error,
+      };
       if (error.code === Code.Unknown || error.code === Code.Internal) {
         logger.error(fields, 'call failed');
       } else {

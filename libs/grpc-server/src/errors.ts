@@ -30,11 +30,20 @@ export function toConnectError(err: unknown): ConnectError {
   return new ConnectError('internal error', Code.Unknown, undefined, undefined, err);
 }
 
-/** Server interceptor applying toConnectError to every failed call. */
+/**
+ * Server interceptor applying toConnectError to every failed call. A call
+ * whose caller left (cancelled, or reset the stream at its own deadline)
+ * ends CANCELLED: the server did nothing wrong, and logging it as INTERNAL
+ * would page someone for a client's timeout.
+ */
 export const errorMappingInterceptor: Interceptor = (next) => async (req) => {
   try {
     return await next(req);
   } catch (err) {
-    throw toConnectError(err);
+    const error = toConnectError(err);
+    if (req.signal.aborted && err === req.signal.reason && error.code !== Code.DeadlineExceeded) {
+      throw new ConnectError('the caller went away', Code.Canceled, undefined, undefined, err);
+    }
+    throw error;
   }
 };

@@ -35,7 +35,13 @@ export function readFaultSpec(env: EnvReader): FaultSpec {
   requirePair('FAULT_DELAY_PERCENT', delayPercentText, 'FAULT_DELAY', delayText, 'a percentage from 0 to 100');
   requirePair('FAULT_DELAY', delayText, 'FAULT_DELAY_PERCENT', delayPercentText, DURATION_FORM);
   requirePair('FAULT_ABORT_PERCENT', abortPercentText, 'FAULT_ABORT_STATUS', abortText, 'a percentage from 0 to 100');
-  requirePair('FAULT_ABORT_STATUS', abortText, 'FAULT_ABORT_PERCENT', abortPercentText, 'a gRPC status name such as UNAVAILABLE');
+  requirePair(
+    'FAULT_ABORT_STATUS',
+    abortText,
+    'FAULT_ABORT_PERCENT',
+    abortPercentText,
+    'a gRPC status name such as UNAVAILABLE',
+  );
   const spec: { delay?: FaultSpec['delay']; abort?: FaultSpec['abort'] } = {};
   if (delayText !== undefined) {
     spec.delay = { ms: env.duration('FAULT_DELAY', 0, 1), percent: env.percent('FAULT_DELAY_PERCENT', 0) };

@@ -49,13 +49,12 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     readMaxBytes: opts.readMaxBytes,
     maxTimeoutMs: opts.maxTimeoutMs,
     interceptors: [
+      ...opts.outerInterceptors,
       createCallLogInterceptor(opts.logger),
       errorMappingInterceptor,
       forServicesExcept(INFRASTRUCTURE_SERVICES, opts.interceptors),
     ],
-    requestGate(context) {
-      context.responseHeader.set('x-server-instance', opts.instance);
-      context.responseHeader.set('x-server-version', opts.version);
+    requestGate() {
       if (draining) {
         throw new ConnectError('server is shutting down', Code.Unavailable);
       }
@@ -82,9 +81,20 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
       maxSessionMemory: opts.maxSessionMemoryMb,
       settings: { maxConcurrentStreams: opts.maxConcurrentStreams },
     },
-    handler,
+    (req, res) => {
+      // Set here rather than in Connect so that every response carries them,
+      // including those Connect never routes (unknown method, bad content-type).
+      res.setHeader('x-server-instance', opts.instance);
+      res.setHeader('x-server-version', opts.version);
+      handler(req, res);
+    },
   );
   const sessions = new Set<http2.ServerHttp2Session>();
+  const streams = new Set<http2.ServerHttp2Stream>();
+  server.on('stream', (stream) => {
+    streams.add(stream);
+    stream.once('close', () => streams.delete(stream));
+  });
   server.on('connection', (socket: Socket) => socket.setNoDelay(true));
   server.on('session', (session) => {
     sessions.add(session);
@@ -115,6 +125,12 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
         const timer = setTimeout(() => forceDrain?.(), timeoutMs);
         forceDrain = () => {
           outcome = 'forced';
+          // RST_STREAM CANCEL is how a gRPC server ends a call it cannot
+          // finish (CANCELLED at the caller); destroying the session alone
+          // resets with NO_ERROR, which connect-node clients do not notice.
+          for (const stream of streams) {
+            stream.close(http2.constants.NGHTTP2_CANCEL);
+          }
           for (const session of sessions) {
             session.destroy();
           }

@@ -1,9 +1,6 @@
 import type { ServiceImpl } from '@connectrpc/connect';
 import { Code, ConnectError } from '@connectrpc/connect';
-import {
-  Health,
-  HealthCheckResponse_ServingStatus as ServingStatus,
-} from '@protomesh/proto/grpc/health/v1';
+import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from '@protomesh/proto/grpc/health/v1';
 
 export { ServingStatus };
 
@@ -78,9 +75,7 @@ export class HealthRegistry {
     let onAbort = () => undefined as void;
     const aborted = new Promise<void>((resolve) => (onAbort = resolve));
     signal.addEventListener('abort', onAbort, { once: true });
-    return Promise.race([this.changed, aborted]).finally(() =>
-      signal.removeEventListener('abort', onAbort),
-    );
+    return Promise.race([this.changed, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
   }
 
   private newChangePromise(): Promise<void> {

@@ -82,9 +82,7 @@ function answer(source: ReflectionSource, request: Request): ResponseBody {
       const { containingType, extensionNumber } = message.value;
       const extendee = registry.getMessage(containingType);
       const extension = extendee && registry.getExtensionFor(extendee, extensionNumber);
-      return extension
-        ? files(extension.file)
-        : notFound(`extension ${extensionNumber} of ${containingType}`);
+      return extension ? files(extension.file) : notFound(`extension ${extensionNumber} of ${containingType}`);
     }
     case 'allExtensionNumbersOfType': {
       const type = registry.getMessage(message.value);

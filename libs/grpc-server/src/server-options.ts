@@ -14,6 +14,13 @@ export interface GrpcServerOptions {
    * for the application's services only (never health or reflection).
    */
   interceptors?: Interceptor[];
+  /**
+   * Interceptors run outside the call logging and error mapping, for every
+   * service (health and reflection included): they see each call's final
+   * status as the client receives it, and whatever they put in context
+   * reaches the call log. Metrics and trace context go here.
+   */
+  outerInterceptors?: Interceptor[];
   logger: Logger;
   /** Reported in the `x-server-instance` header of every response. Default: the host name. */
   instance?: string;
@@ -43,8 +50,9 @@ export interface GrpcServerOptions {
   maxSessionMemoryMb?: number;
 }
 
-export type ResolvedGrpcServerOptions = Required<Omit<GrpcServerOptions, 'interceptors'>> & {
+export type ResolvedGrpcServerOptions = Required<Omit<GrpcServerOptions, 'interceptors' | 'outerInterceptors'>> & {
   interceptors: Interceptor[];
+  outerInterceptors: Interceptor[];
 };
 
 /** The one place defaults are filled in. */
@@ -59,6 +67,7 @@ export function resolveGrpcServerOptions(options: GrpcServerOptions): ResolvedGr
     maxSessionMemoryMb: 64,
     ...stripUndefined(options),
     interceptors: options.interceptors ?? [],
+    outerInterceptors: options.outerInterceptors ?? [],
   };
 }
 

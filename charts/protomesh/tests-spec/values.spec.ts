@@ -1,0 +1,155 @@
+import { DURATION_PATTERN, GRPC_STATUS_NAMES } from '@protomesh/runtime';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isMap, type Node, parseDocument } from 'yaml';
+import { chartDir, release, runHelm, type Values, valueArgs } from './support/helm.ts';
+
+interface Schema {
+  definitions: Record<string, { pattern?: string; enum?: string[] }>;
+}
+
+const schema = JSON.parse(readFileSync(join(chartDir, 'values.schema.json'), 'utf8')) as Schema;
+
+async function renderError(values: Values): Promise<string> {
+  const result = await runHelm(['template', release.name, '.', '--namespace', release.namespace, ...valueArgs(values)]);
+  expect(result.code).not.toBe(0);
+  return result.stderr;
+}
+
+describe('values.schema.json', () => {
+  it('checks durations with exactly the pattern the apps parse (libs/runtime DURATION_PATTERN)', () => {
+    expect(schema.definitions['duration'].pattern).toBe(DURATION_PATTERN);
+  });
+
+  it('knows exactly the gRPC status names of libs/runtime, and aborts with any but OK', () => {
+    expect(schema.definitions['grpcStatusName'].enum).toEqual([...GRPC_STATUS_NAMES]);
+    expect(schema.definitions['abortStatus'].enum).toEqual(GRPC_STATUS_NAMES.filter((name) => name !== 'OK'));
+  });
+
+  // Concurrent: each case is its own helm process.
+  it.concurrent.each([
+    ['a fault percentage of 150', { set: { 'fault.delay.percentage': 150 } }, "at '/fault/delay/percentage': maximum: got 150, want 100"],
+    [
+      'a fault percentage of "100.5"',
+      { set: { 'fault.abort.percentage': '100.5' } },
+      "at '/fault/abort/percentage': '100.5' does not match pattern",
+    ],
+    [
+      'an unknown gRPC status name',
+      { set: { 'fault.abort.grpcStatus': 'NOPE' } },
+      "at '/fault/abort/grpcStatus': value must be one of 'CANCELLED', 'UNKNOWN'",
+    ],
+    [
+      'a duration without a unit',
+      { setString: { 'fault.delay.fixedDelay': '10' } },
+      `at '/fault/delay/fixedDelay': '10' does not match pattern '${DURATION_PATTERN.replaceAll('\\', '\\\\')}'`,
+    ],
+    ['a bare number as a duration', { set: { 'fault.delay.fixedDelay': 10 } }, "at '/fault/delay/fixedDelay': got number, want string"],
+    ['a malformed client TIMEOUT', { set: { 'services.client.env.TIMEOUT': '5sec' } }, "at '/services/client/env/TIMEOUT': '5sec' does not match pattern"],
+    ['an unknown fault provider', { set: { 'fault.provider': 'linkerd' } }, "at '/fault/provider': value must be one of 'istio', 'app'"],
+    ['a misspelt value', { set: { 'fault.dealy.fixedDelay': '1s' } }, "at '/fault': additional properties 'dealy' not allowed"],
+    ["Istio's proxy UID", { set: { 'podSecurity.runAsUser': 1337 } }, "at '/podSecurity/runAsUser': 'anyOf' failed"],
+    ['a port Istio reserves', { set: { 'services.server.port': 15001 } }, "at '/services/server/port': 'anyOf' failed"],
+    ['an unknown mTLS mode', { set: { 'istio.mtls.mode': 'strict' } }, "at '/istio/mtls/mode': value must be one of 'STRICT'"],
+  ])('rejects %s with a message naming the value', async (_name, values: Values, message) => {
+    const stderr = await renderError(values);
+    expect(stderr).toContain("values don't meet the specifications of the schema");
+    expect(stderr).toContain(message);
+  });
+});
+
+describe('cross-value checks in the templates', () => {
+  // Concurrent: each case is its own helm process.
+  it.concurrent.each([
+    [
+      'an Istio fault without Istio',
+      { set: { 'istio.enabled': false, 'fault.enabled': true } },
+      'fault.provider: istio needs istio.enabled=true; expected app for a fault without the mesh',
+    ],
+    [
+      'a fault with neither delay nor abort',
+      { set: { 'fault.enabled': true, 'fault.delay.enabled': false } },
+      'fault.enabled: expected fault.delay.enabled or fault.abort.enabled to be true as well',
+    ],
+    [
+      'a zero delay',
+      { set: { 'fault.enabled': true, 'fault.delay.fixedDelay': '0s' } },
+      'fault.delay.fixedDelay: expected a duration of at least 1ms such as 500ms or 10s, got 0s',
+    ],
+    [
+      'a fault target that is no server',
+      { set: { 'fault.enabled': true, 'fault.target': 'client' } },
+      'fault.target: expected an entry of services with a port, got "client"',
+    ],
+    [
+      'an unknown upstream',
+      { set: { 'services.client.upstream': 'nope' } },
+      'services.client.upstream: expected the key of an enabled entry of services, got "nope"',
+    ],
+    [
+      'the latest tag',
+      { set: { 'services.server.image.tag': 'latest' } },
+      "services.server.image.tag: expected a pinned tag (or empty for the chart's appVersion), got latest",
+    ],
+    ['an env variable the chart owns', { set: { 'services.server.env.PORT': 9090 } }, 'services.server.env.PORT: set by the chart'],
+  ])('rejects %s in one line naming the setting', async (_name, values: Values, message) => {
+    const stderr = await renderError(values);
+    expect(stderr).toMatch(new RegExp(`^Error: execution error at \\(protomesh/templates/[^)]+\\): ${escape(message)}`, 'm'));
+  });
+});
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+describe('values.yaml', () => {
+  it('documents every value with a comment (on the key, or on its parent for resource quantities)', () => {
+    const doc = parseDocument(readFileSync(join(chartDir, 'values.yaml'), 'utf8'));
+    const undocumented: string[] = [];
+    const walk = (node: Node | null, path: string, parentCommented: boolean): void => {
+      if (!isMap(node)) {
+        return;
+      }
+      node.items.forEach((pair, index) => {
+        const key = String((pair.key as { value: unknown }).value);
+        // yaml hangs the comment above a map's first key on the map itself.
+        const above = (pair.key as Node).commentBefore ?? (index === 0 ? node.commentBefore : undefined);
+        const commented = Boolean(above || (pair.value as Node | null)?.comment);
+        const child = pair.value as Node | null;
+        if (isMap(child) && child.items.length > 0) {
+          walk(child, `${path}${key}.`, commented);
+        } else if (!commented && !parentCommented) {
+          undocumented.push(`${path}${key}`);
+        }
+      });
+    };
+    walk(doc.contents, '', false);
+    expect(undocumented).toEqual([]);
+  });
+
+  it('passes helm lint --strict, with and without a fault', async () => {
+    for (const values of [{}, { set: { 'fault.enabled': true, 'fault.abort.enabled': true } }] as Values[]) {
+      const result = await runHelm(['lint', '--strict', '.', ...valueArgs(values)]);
+      expect({ code: result.code, out: result.stdout }).toEqual({
+        code: 0,
+        out: expect.stringContaining('1 chart(s) linted, 0 chart(s) failed'),
+      });
+    }
+  });
+
+  it('packages the chart alone: no specs or Nx project files in the archive', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'chart-package-'));
+    try {
+      const result = await runHelm(['package', '.', '--destination', out]);
+      expect(result.code).toBe(0);
+      const files = execFileSync('tar', ['-tzf', join(out, 'protomesh-0.1.0.tgz')], { encoding: 'utf8' }).trim().split('\n');
+      expect(files).toContain('protomesh/templates/tests/test-call.yaml');
+      expect(files).toContain('protomesh/values.schema.json');
+      expect(files.filter((file) => /tests-spec|package\.json|jest|tsconfig|eslint|swcrc|out-tsc/.test(file))).toEqual([]);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,207 @@
+import { parseDuration } from '@protomesh/runtime';
+import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
+import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import type { IContainer } from 'kubernetes-models/v1/Container';
+import type { IPod } from 'kubernetes-models/v1/Pod';
+import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
+import type { IService } from 'kubernetes-models/v1/Service';
+import { type Manifest, renderChart } from './support/helm.ts';
+import { type PodSpecLike, restrictedViolations } from './support/pod-security.ts';
+import { must, named, ofKind, renderAll, renderScenario, scenarioNames } from './support/scenarios.ts';
+
+const SELECTOR_KEYS = ['app.kubernetes.io/component', 'app.kubernetes.io/instance', 'app.kubernetes.io/name'];
+
+function podSpecs(docs: readonly Manifest[]): { name: string; spec: IPodSpec }[] {
+  return [
+    ...ofKind<IDeployment>(docs, 'Deployment').map((d) => ({ name: String(d.metadata?.name), spec: podSpecOf(d) })),
+    ...ofKind<IPod>(docs, 'Pod').map((pod) => ({ name: String(pod.metadata?.name), spec: must(pod.spec, 'pod spec') })),
+  ];
+}
+
+function podSpecOf(deployment: IDeployment): IPodSpec {
+  return must(deployment.spec?.template.spec, `${deployment.metadata?.name} pod spec`);
+}
+
+function container(docs: readonly Manifest[], deployment: string): IContainer {
+  const containers = podSpecOf(named<IDeployment>(docs, 'Deployment', deployment)).containers;
+  expect(containers).toHaveLength(1);
+  return containers[0];
+}
+
+function envOf(c: IContainer): Record<string, string | undefined> {
+  return Object.fromEntries((c.env ?? []).map((variable) => [variable.name, variable.value]));
+}
+
+describe('pods', () => {
+  it('meet Pod Security "restricted" with a read-only root, UID 65532 and resources, in every scenario', async () => {
+    const violations = [...(await renderAll())].flatMap(([scenario, { docs }]) =>
+      podSpecs(docs).flatMap(({ name, spec }) =>
+        restrictedViolations(spec as PodSpecLike).map((violation) => `${scenario}: ${name}: ${violation}`),
+      ),
+    );
+    expect(violations).toEqual([]);
+
+    const { docs } = await renderScenario('defaults');
+    for (const { spec } of podSpecs(docs)) {
+      expect(spec.securityContext?.runAsUser).toBe(65532);
+    }
+    // The check itself: one capability kept, one privilege escalation allowed.
+    const weakened = structuredClone(podSpecs(docs)[0].spec);
+    weakened.containers[0].securityContext = { ...weakened.containers[0].securityContext, allowPrivilegeEscalation: true, capabilities: {} };
+    expect(restrictedViolations(weakened as PodSpecLike)).toEqual([
+      `container ${weakened.containers[0].name}: allowPrivilegeEscalation must be false`,
+      `container ${weakened.containers[0].name}: capabilities.drop must include ALL`,
+    ]);
+  });
+
+  it('select by name, instance and component only (never version), and carry app and version labels', async () => {
+    for (const name of scenarioNames) {
+      const { docs } = await renderScenario(name);
+      const selectors = [
+        ...ofKind<IDeployment>(docs, 'Deployment').map((d) => d.spec?.selector.matchLabels),
+        ...ofKind<IService>(docs, 'Service').map((s) => s.spec?.selector),
+        ...ofKind<IPodDisruptionBudget>(docs, 'PodDisruptionBudget').map((p) => p.spec?.selector?.matchLabels),
+        ...docs
+          .filter((doc) => doc.kind === 'PeerAuthentication' || doc.kind === 'AuthorizationPolicy')
+          .map((doc) => (doc as unknown as { spec: { selector: { matchLabels: Record<string, string> } } }).spec.selector.matchLabels),
+      ];
+      expect(selectors.length).toBeGreaterThan(0);
+      for (const selector of selectors) {
+        expect(Object.keys(selector ?? {}).sort()).toEqual(SELECTOR_KEYS);
+      }
+      for (const deployment of ofKind<IDeployment>(docs, 'Deployment')) {
+        const labels = must(deployment.spec?.template.metadata?.labels, 'pod labels');
+        expect(labels).toMatchObject(must(deployment.spec?.selector.matchLabels, 'selector'));
+        expect(labels).toMatchObject({ app: deployment.metadata?.name, version: 'v1', 'app.kubernetes.io/version': '0.1.0' });
+      }
+    }
+  });
+});
+
+describe('the server', () => {
+  it('is a Service whose port is named grpc with appProtocol grpc, on the container port', async () => {
+    const { docs } = await renderScenario('defaults');
+    const service = named<IService>(docs, 'Service', 'protomesh-server');
+    expect(service.spec?.ports).toEqual([{ name: 'grpc', appProtocol: 'grpc', port: 8080, targetPort: 'grpc', protocol: 'TCP' }]);
+    expect(service.spec?.selector).toEqual(named<IDeployment>(docs, 'Deployment', 'protomesh-server').spec?.selector.matchLabels);
+    expect(container(docs, 'protomesh-server').ports).toEqual([{ name: 'grpc', containerPort: 8080, protocol: 'TCP' }]);
+  });
+
+  it('has distinct gRPC readiness and liveness probes; liveness outlasts a drain', async () => {
+    const { docs } = await renderScenario('defaults');
+    const server = container(docs, 'protomesh-server');
+    const drainSeconds = must(parseDuration(must(envOf(server)['DRAIN_TIMEOUT'], 'DRAIN_TIMEOUT')), 'drain ms') / 1000;
+    expect(server.readinessProbe).toEqual({ grpc: { port: 8080, service: '' }, periodSeconds: 2, timeoutSeconds: 1, failureThreshold: 2 });
+    expect(server.livenessProbe).toMatchObject({ grpc: { port: 8080, service: '' } });
+    expect(server.livenessProbe).not.toEqual(server.readinessProbe);
+    const { periodSeconds, failureThreshold } = must(server.livenessProbe, 'liveness probe');
+    expect(must(periodSeconds, 'period') * must(failureThreshold, 'threshold')).toBeGreaterThan(drainSeconds);
+  });
+
+  it('gets a termination grace period longer than its DRAIN_TIMEOUT', async () => {
+    for (const drain of ['10s', '45s', '1.5m']) {
+      const { docs } = await renderChart({ set: { 'services.server.env.DRAIN_TIMEOUT': drain } });
+      const pod = podSpecOf(named<IDeployment>(docs, 'Deployment', 'protomesh-server'));
+      expect(envOf(container(docs, 'protomesh-server'))['DRAIN_TIMEOUT']).toBe(drain);
+      expect(pod.terminationGracePeriodSeconds).toBe(must(parseDuration(drain), drain) / 1000 + 5);
+    }
+  });
+
+  it('has a PodDisruptionBudget over its pods', async () => {
+    const { docs } = await renderScenario('defaults');
+    const budget = named<IPodDisruptionBudget>(docs, 'PodDisruptionBudget', 'protomesh-server');
+    expect(budget.spec).toMatchObject({
+      maxUnavailable: 1,
+      selector: { matchLabels: named<IDeployment>(docs, 'Deployment', 'protomesh-server').spec?.selector.matchLabels },
+    });
+  });
+
+  it('gets its name from the downward API and its app settings as env', async () => {
+    const server = container((await renderScenario('defaults')).docs, 'protomesh-server');
+    expect(server.env).toContainEqual({ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } });
+    expect(envOf(server)).toMatchObject({ PORT: '8080', SERVICE_VERSION: 'v1', LOG_LEVEL: 'info', DRAIN_TIMEOUT: '10s', MAX_DEADLINE: '5m' });
+  });
+});
+
+describe('the client', () => {
+  it('calls the server Service on its port, with INTERVAL and TIMEOUT from values', async () => {
+    const { docs } = await renderChart({ set: { 'services.client.env.INTERVAL': '750ms', 'services.client.env.TIMEOUT': '3s' } });
+    const service = named<IService>(docs, 'Service', 'protomesh-server');
+    expect(envOf(container(docs, 'protomesh-client'))).toMatchObject({
+      SERVER_URL: `http://${service.metadata?.name}:${service.spec?.ports?.[0].port}`,
+      INTERVAL: '750ms',
+      TIMEOUT: '3s',
+      MAX_ATTEMPTS: '3',
+    });
+    expect(ofKind(docs, 'Service').map((s) => s.metadata.name)).toEqual(['protomesh-server']);
+  });
+});
+
+describe('the app fault provider', () => {
+  const faultEnv = (docs: readonly Manifest[]) =>
+    Object.fromEntries(Object.entries(envOf(container(docs, 'protomesh-server'))).filter(([name]) => name.startsWith('FAULT_')));
+
+  it('gives the server both FAULT_* pairs when both faults are on, and nothing to the client', async () => {
+    const { docs } = await renderScenario('fault provider app');
+    expect(faultEnv(docs)).toEqual({
+      FAULT_DELAY: '10s',
+      FAULT_DELAY_PERCENT: '100',
+      FAULT_ABORT_STATUS: 'INTERNAL',
+      FAULT_ABORT_PERCENT: '100',
+    });
+    expect(Object.keys(envOf(container(docs, 'protomesh-client'))).filter((name) => name.startsWith('FAULT_'))).toEqual([]);
+  });
+
+  it('renders each pair only when that fault is on', async () => {
+    const { docs } = await renderChart({
+      set: { 'fault.enabled': true, 'fault.provider': 'app', 'fault.delay.enabled': false, 'fault.abort.enabled': true, 'fault.abort.percentage': '2.5' },
+    });
+    expect(faultEnv(docs)).toEqual({ FAULT_ABORT_STATUS: 'UNAVAILABLE', FAULT_ABORT_PERCENT: '2.5' });
+  });
+
+  it('renders no FAULT_* while the fault is off or left to Istio', async () => {
+    for (const name of ['defaults', 'fault delay', 'fault delay and abort'] as const) {
+      expect(faultEnv((await renderScenario(name)).docs)).toEqual({});
+    }
+  });
+});
+
+describe('a further service', () => {
+  it('is one more values entry: the same templates give it its Deployment, Service, routing and policy', async () => {
+    const { docs } = await renderChart({
+      setJson: {
+        'services.echo': {
+          enabled: true,
+          image: { repository: 'example/echo', tag: '1.2.3', pullPolicy: 'IfNotPresent' },
+          replicas: 1,
+          version: 'v2',
+          port: 9090,
+          env: { LOG_LEVEL: 'debug' },
+          terminationGraceMarginSeconds: 3,
+          probes: {
+            readiness: { periodSeconds: 2, timeoutSeconds: 1, failureThreshold: 2 },
+            liveness: { periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
+          },
+          podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
+          authorization: { callers: ['client'], paths: ['/echo.v1.EchoService/Echo'] },
+          serviceAccount: { create: true, name: '' },
+          resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '100m', memory: '64Mi' } },
+        },
+      },
+    });
+    const echo = docs.filter((doc) => doc.metadata.name === 'protomesh-echo').map((doc) => doc.kind).sort();
+    expect(echo).toEqual([
+      'AuthorizationPolicy',
+      'Deployment',
+      'DestinationRule',
+      'PeerAuthentication',
+      'PodDisruptionBudget',
+      'Service',
+      'ServiceAccount',
+      'VirtualService',
+    ]);
+    expect(container(docs, 'protomesh-echo').image).toBe('example/echo:1.2.3');
+    // The default 10s drain plus the entry's margin.
+    expect(podSpecOf(named<IDeployment>(docs, 'Deployment', 'protomesh-echo')).terminationGracePeriodSeconds).toBe(13);
+  });
+});

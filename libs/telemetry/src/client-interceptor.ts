@@ -1,0 +1,44 @@
+import type { ContextKey, Interceptor } from '@connectrpc/connect';
+import { ROOT_CONTEXT, type Tracer } from '@opentelemetry/api';
+import { currentCallContext, writeTraceHeaders } from './call-context.js';
+import { observeCall, observeStream } from './rpc-call.js';
+import type { RpcMetrics } from './rpc-metrics.js';
+
+export interface ClientTelemetryOptions {
+  /** Client-side metrics (`new RpcMetrics('client', ...)`). */
+  metrics: RpcMetrics;
+  /** Records a CLIENT span per call when set; see startTraceExport. */
+  tracer?: Tracer;
+  /**
+   * Where a retry interceptor placed inside this one leaves the number of
+   * attempts a call made. Default: none, every call is one attempt.
+   */
+  attemptsKey?: ContextKey<number>;
+}
+
+/**
+ * Observes every outgoing call as a whole, retries and backoff included (put
+ * it before the retry interceptor): metrics by method, final status and
+ * attempts, a span when tracing is on, and the trace headers of the call
+ * being handled (if any) forwarded to the callee.
+ */
+export function createClientTelemetryInterceptor(options: ClientTelemetryOptions): Interceptor {
+  const { metrics, tracer, attemptsKey } = options;
+  return (next) => async (req) => {
+    const parent = currentCallContext();
+    const call = observeCall(metrics, req, parent?.otel ?? ROOT_CONTEXT, tracer);
+    writeTraceHeaders(req.header, parent, call.span);
+    const attempts = () => (attemptsKey === undefined ? 1 : req.contextValues.get(attemptsKey));
+    try {
+      const res = await next(req);
+      if (!res.stream) {
+        call.end(undefined, attempts());
+        return res;
+      }
+      return { ...res, message: observeStream(res.message, (error) => call.end(error, attempts())) };
+    } catch (err) {
+      call.end(err, attempts());
+      throw err;
+    }
+  };
+}

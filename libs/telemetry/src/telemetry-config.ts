@@ -1,0 +1,28 @@
+import { ConfigError, type Env, EnvReader } from '@protomesh/runtime';
+import { DEFAULT_METRICS_PORT } from './metrics-server.js';
+import { readTraceExportConfig, type TraceExportConfig } from './trace-export.js';
+
+export interface TelemetryConfig {
+  /** METRICS_PORT, default 9464; 0 picks a free one. */
+  readonly metricsPort: number;
+  /** The OTEL_* trace export settings; undefined when export is off. */
+  readonly traceExport: TraceExportConfig | undefined;
+}
+
+/**
+ * Reads an app's telemetry settings. `portsInUse` names the app's other
+ * ports (e.g. `{ PORT: 8080 }`), which METRICS_PORT must not reuse: the
+ * metrics server speaks HTTP/1.1 and never shares the gRPC port.
+ */
+export function readTelemetryConfig(
+  environment: Env,
+  portsInUse: Readonly<Record<string, number>> = {},
+): TelemetryConfig {
+  const env = new EnvReader(environment);
+  const metricsPort = env.integer('METRICS_PORT', DEFAULT_METRICS_PORT, 0, 65535);
+  const clash = Object.entries(portsInUse).find(([, port]) => port !== 0 && port === metricsPort);
+  if (clash !== undefined) {
+    throw new ConfigError('METRICS_PORT', `a port other than ${clash[0]} (${clash[1]})`, String(metricsPort));
+  }
+  return { metricsPort, traceExport: readTraceExportConfig(environment) };
+}

@@ -1,0 +1,196 @@
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+
+const DIST = join(__dirname, '../../../dist/apps');
+export const SERVER_BUNDLE = join(DIST, 'server/main.js');
+export const CLIENT_BUNDLE = join(DIST, 'client/main.js');
+
+/** One JSON log line; `raw` keeps a line that was not JSON. */
+export type LogLine = Record<string, unknown> & { msg?: string; raw?: string };
+
+export interface Exit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+const running = new Set<BundleProcess>();
+
+/**
+ * A bundle run with `node`, its stdout log lines collected as they arrive.
+ * The environment is exactly `env`: nothing leaks in from the test runner's.
+ */
+export class BundleProcess {
+  readonly lines: LogLine[] = [];
+  stderr = '';
+  readonly closed: Promise<Exit>;
+  private readonly child: ChildProcessByStdio<null, Readable, Readable>;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(bundle: string, env: Record<string, string>) {
+    if (!existsSync(bundle)) {
+      throw new Error(`${bundle} is missing: run "npx nx run-many -t build" first`);
+    }
+    // Port 0 for metrics unless a test asks: bundles run side by side.
+    this.child = spawn(process.execPath, [bundle], {
+      env: { METRICS_PORT: '0', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    running.add(this);
+    createInterface({ input: this.child.stdout }).on('line', (line) => {
+      this.lines.push(parseLine(line));
+      this.notify();
+    });
+    this.child.stderr.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
+    // 'close' rather than 'exit': it comes after stdout and stderr are fully read.
+    this.closed = new Promise((resolve) =>
+      this.child.once('close', (code, signal) => {
+        running.delete(this);
+        resolve({ code, signal });
+        this.notify();
+      }),
+    );
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+
+  /** Resolves with the first line (from index `from` on) matching `predicate`. */
+  waitForLine(predicate: (line: LogLine) => boolean, timeoutMs: number, from = 0): Promise<LogLine> {
+    return this.waitUntil(`a log line matching ${predicate.toString()}`, timeoutMs, () =>
+      this.lines.slice(from).find(predicate),
+    );
+  }
+
+  /** Resolves with the exit once the process has ended, failing after `timeoutMs`. */
+  waitForExit(timeoutMs: number): Promise<Exit> {
+    return withTimeout(this.closed, timeoutMs, () => `process exit\n${this.describe()}`);
+  }
+
+  /** SIGKILL unless already gone; resolves once it has closed. */
+  async kill(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      this.child.kill('SIGKILL');
+    }
+    await this.closed;
+  }
+
+  describe(): string {
+    return `stdout:\n${this.lines.map((line) => JSON.stringify(line)).join('\n')}\nstderr:\n${this.stderr}`;
+  }
+
+  /** Resolves with the first defined result of `probe`, re-run on every new line. */
+  waitUntil<T>(what: string, timeoutMs: number, probe: () => T | undefined): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const found = probe();
+        if (found !== undefined) {
+          done();
+          resolve(found);
+        } else if (this.child.exitCode !== null || this.child.signalCode !== null) {
+          done();
+          reject(new Error(`process ended before ${what}\n${this.describe()}`));
+        }
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${this.describe()}`));
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        this.listeners.delete(check);
+      };
+      this.listeners.add(check);
+      check();
+    });
+  }
+
+  private notify(): void {
+    for (const listener of [...this.listeners]) {
+      listener();
+    }
+  }
+}
+
+/** Kills every process this module started that is still running; for afterEach. */
+export async function killAll(): Promise<void> {
+  await Promise.all([...running].map((process) => process.kill()));
+}
+
+/** Runs a bundle to completion, killing it and failing after `timeoutMs`. */
+export async function runToExit(
+  bundle: string,
+  env: Record<string, string>,
+  timeoutMs: number,
+): Promise<{ exit: Exit; process: BundleProcess }> {
+  const process = new BundleProcess(bundle, env);
+  return { exit: await process.waitForExit(timeoutMs), process };
+}
+
+export interface StartedServer {
+  readonly process: BundleProcess;
+  readonly port: number;
+  readonly url: string;
+}
+
+/**
+ * Starts the server bundle on 127.0.0.1 (port 0 unless `env.PORT` is given)
+ * and reads the bound port from its "greeter server listening" line.
+ */
+export async function startServer(env: Record<string, string> = {}): Promise<StartedServer> {
+  const process = new BundleProcess(SERVER_BUNDLE, { HOST: '127.0.0.1', PORT: '0', ...env });
+  const line = await process.waitForLine((l) => l.msg === 'greeter server listening', 10_000);
+  const address = String(line.address);
+  const port = Number(address.slice(address.lastIndexOf(':') + 1));
+  return { process, port, url: `http://127.0.0.1:${port}` };
+}
+
+function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: () => string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what()}`)), timeoutMs);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function parseLine(line: string): LogLine {
+  try {
+    const parsed: unknown = JSON.parse(line);
+    return typeof parsed === 'object' && parsed !== null ? (parsed as LogLine) : { raw: line };
+  } catch {
+    return { raw: line };
+  }
+}
+
+/** The client's "SayHello <CODE>" lines, one per finished call. */
+export function callLines(process: BundleProcess, from = 0): LogLine[] {
+  return process.lines.slice(from).filter((line) => line.msg?.startsWith('SayHello ') === true);
+}
+
+/** Waits until the client has logged `count` calls ending with `code` since line index `from`. */
+export async function waitForCalls(
+  process: BundleProcess,
+  code: string,
+  count: number,
+  timeoutMs: number,
+  from = 0,
+): Promise<void> {
+  const seen = () => callLines(process, from).filter((line) => line.code === code).length;
+  await process.waitUntil(`${count} calls ending ${code}`, timeoutMs, () => (seen() >= count ? true : undefined));
+}
+
+/** A loopback port nothing listens on (bound once, then released). */
+export function unusedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
