@@ -1,10 +1,4 @@
-const { readFileSync } = require('fs');
-
-// Reading the SWC compilation config for the spec files
-const swcJestConfig = JSON.parse(readFileSync(`${__dirname}/.spec.swcrc`, 'utf-8'));
-
-// Disable .swcrc look-up by SWC core because we're passing in swcJestConfig ourselves
-swcJestConfig.swcrc = false;
+const preset = require('../../jest.preset.js');
 
 // The OTLP exporter loads node:http with import(), which Jest's CommonJS
 // runtime refuses without --experimental-vm-modules; compiling that one
@@ -14,12 +8,10 @@ const OTLP_EXPORTER_BASE = '@opentelemetry/otlp-exporter-base';
 module.exports = {
   displayName: '@protomesh/telemetry',
   preset: '../../jest.preset.js',
-  testEnvironment: 'node',
   transform: {
-    '^.+\\.[tj]s$': ['@swc/jest', swcJestConfig],
-    [`${OTLP_EXPORTER_BASE}/.+\\.cjs$`]: ['@swc/jest', swcJestConfig],
+    ...preset.transform,
+    [`${OTLP_EXPORTER_BASE}/.+\\.cjs$`]: preset.transform['^.+\\.[tj]s$'],
   },
   transformIgnorePatterns: [`/node_modules/(?!${OTLP_EXPORTER_BASE}/)`],
   moduleFileExtensions: ['ts', 'js', 'cjs', 'html'],
-  coverageDirectory: 'test-output/jest/coverage',
 };

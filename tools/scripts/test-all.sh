@@ -23,4 +23,18 @@ else
 fi
 
 echo "== nx: lint typecheck build test"
-npx nx run-many -t lint typecheck build test --parallel=2 --outputStyle=static
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+npx nx run-many -t lint typecheck build test --parallel=2 --outputStyle=static 2>&1 | tee "$log" || status=$?
+
+# One closing line over every project's Jest summary ("Tests: 2 failed, 40 passed, 42 total").
+sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '
+  /^Tests:/ {
+    for (i = 2; i <= NF; i++) {
+      if ($(i + 1) ~ /^passed/) passed += $i
+      if ($(i + 1) ~ /^failed/) failed += $i
+    }
+  }
+  END { printf "\ntests: %d passed, %d failed\n", passed, failed }'
+exit "$status"

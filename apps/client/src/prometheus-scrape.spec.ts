@@ -1,7 +1,15 @@
 import { dashboardQueries, substituteVariables } from './testing/dashboard.js';
 import { metricsUrl } from './testing/metrics-endpoint.js';
-import { BundleProcess, CLIENT_BUNDLE, killAll, startServer } from '@protomesh/testing';
-import { Prometheus, type ScrapeTarget, type VectorSample } from './testing/prometheus.js';
+import {
+  BundleProcess,
+  CLIENT_BUNDLE,
+  killAll,
+  Prometheus,
+  type ScrapeTarget,
+  startServer,
+  staticScrapeConfigs,
+  type VectorSample,
+} from '@protomesh/testing';
 
 const SAY_HELLO = 'rpc_method="greeter.v1.GreeterService/SayHello"';
 const WINDOW = '5s';
@@ -37,10 +45,12 @@ describe('Prometheus scraping the running apps', () => {
       address: (await metricsUrl(process)).host,
       labels: { scenario },
     });
-    prometheus = await Prometheus.start({
-      'greeter-server': [await target(normal.process, 'normal'), await target(faulty.process, 'fault')],
-      'greeter-client': [await target(clients.normal, 'normal'), await target(clients.fault, 'fault')],
-    });
+    prometheus = await Prometheus.start(
+      staticScrapeConfigs({
+        'greeter-server': [await target(normal.process, 'normal'), await target(faulty.process, 'fault')],
+        'greeter-client': [await target(clients.normal, 'normal'), await target(clients.fault, 'fault')],
+      }),
+    );
   }, 30_000);
 
   afterAll(async () => {

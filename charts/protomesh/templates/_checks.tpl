@@ -4,7 +4,7 @@ one line naming the setting and the expected form. Included once, by
 deployment.yaml, which every install renders.
 */}}
 {{- define "protomesh.checks" -}}
-{{- $reserved := list "PORT" "POD_NAME" "SERVICE_VERSION" "SERVER_URL" "FAULT_DELAY" "FAULT_DELAY_PERCENT" "FAULT_ABORT_STATUS" "FAULT_ABORT_PERCENT" }}
+{{- $reserved := list "PORT" "POD_NAME" "SERVICE_VERSION" "SERVER_URL" "METRICS_PORT" "FAULT_DELAY" "FAULT_DELAY_PERCENT" "FAULT_ABORT_STATUS" "FAULT_ABORT_PERCENT" }}
 {{- range $key, $svc := .Values.services }}
 {{- if $svc.enabled }}
 {{- if eq $svc.image.tag "latest" }}
@@ -12,8 +12,12 @@ deployment.yaml, which every install renders.
 {{- end }}
 {{- range $name, $_ := $svc.env }}
 {{- if has $name $reserved }}
-{{- fail (printf "services.%s.env.%s: set by the chart (PORT from port, SERVICE_VERSION from version, SERVER_URL from upstream, FAULT_* from fault); remove it" $key $name) }}
+{{- fail (printf "services.%s.env.%s: set by the chart (PORT from port, SERVICE_VERSION from version, SERVER_URL from upstream, METRICS_PORT from metrics.port, FAULT_* from fault); remove it" $key $name) }}
 {{- end }}
+{{- end }}
+{{- /* The apps refuse METRICS_PORT equal to PORT with exit 2: fail at render time instead. */}}
+{{- if and $svc.port (eq (int $svc.port) (int $.Values.metrics.port)) }}
+{{- fail (printf "services.%s.port: expected a port other than metrics.port (%d), which every container serves metrics on" $key (int $.Values.metrics.port)) }}
 {{- end }}
 {{- if $svc.upstream }}
 {{- $_ := include "protomesh.serverUrl" (dict "root" $ "name" $key "svc" $svc) }}
@@ -22,6 +26,9 @@ deployment.yaml, which every install renders.
 {{- include "protomesh.checkMinDuration" (dict "setting" (printf "services.%s.route.timeout" $key) "value" $route.timeout) }}
 {{- include "protomesh.checkMinDuration" (dict "setting" (printf "services.%s.route.retries.perTryTimeout" $key) "value" (($route.retries | default dict).perTryTimeout)) }}
 {{- end }}
+{{- end }}
+{{- if and .Values.metrics.podMonitor.enabled (not .Values.metrics.enabled) }}
+{{- fail "metrics.podMonitor.enabled: needs metrics.enabled=true (the PodMonitor scrapes the http-metrics port and follows the prometheus.io annotations)" }}
 {{- end }}
 {{- $f := .Values.fault }}
 {{- if $f.enabled }}

@@ -19,19 +19,31 @@ describe('the helm test pod', () => {
     const [pod] = testPods(docs);
     const client = must(named<IDeployment>(docs, 'Deployment', 'protomesh-client').spec, 'client spec').template;
     const clientSpec = must(client.spec, 'client pod spec');
-    const env = Object.fromEntries((must(pod.spec, 'pod spec').containers[0].env ?? []).map((variable) => [variable.name, variable.value]));
-    const clientEnv = Object.fromEntries((clientSpec.containers[0].env ?? []).map((variable) => [variable.name, variable.value]));
+    const env = Object.fromEntries(
+      (must(pod.spec, 'pod spec').containers[0].env ?? []).map((variable) => [variable.name, variable.value]),
+    );
+    const clientEnv = Object.fromEntries(
+      (clientSpec.containers[0].env ?? []).map((variable) => [variable.name, variable.value]),
+    );
 
     expect(pod.metadata?.annotations?.['helm.sh/hook']).toBe('test');
     expect(pod.spec?.restartPolicy).toBe('Never');
     expect(pod.spec?.serviceAccountName).toBe(clientSpec.serviceAccountName);
     expect(pod.spec?.containers.map((c) => c.image)).toEqual([clientSpec.containers[0].image]);
-    expect(env).toMatchObject({ COUNT: '1', EXPECT: 'OK', SERVER_URL: clientEnv['SERVER_URL'], TIMEOUT: clientEnv['TIMEOUT'] });
+    expect(env).toMatchObject({
+      COUNT: '1',
+      EXPECT: 'OK',
+      SERVER_URL: clientEnv['SERVER_URL'],
+      TIMEOUT: clientEnv['TIMEOUT'],
+    });
   });
 
   it("is not matched by the client Deployment's selector (its ReplicaSet would adopt it)", async () => {
     const { docs } = await renderScenario('defaults');
-    const selector = must(named<IDeployment>(docs, 'Deployment', 'protomesh-client').spec?.selector.matchLabels, 'selector');
+    const selector = must(
+      named<IDeployment>(docs, 'Deployment', 'protomesh-client').spec?.selector.matchLabels,
+      'selector',
+    );
     const labels = must(testPods(docs)[0].metadata?.labels, 'test pod labels');
     expect(Object.entries(selector).every(([key, value]) => labels[key] === value)).toBe(false);
   });
@@ -52,10 +64,21 @@ describe('the helm test pod', () => {
   });
 
   it.concurrent.each<[string, Values, string | undefined]>([
-    ['a delay shorter than the client TIMEOUT', { set: { 'fault.enabled': true, 'services.client.env.TIMEOUT': '20s' } }, 'OK'],
+    [
+      'a delay shorter than the client TIMEOUT',
+      { set: { 'fault.enabled': true, 'services.client.env.TIMEOUT': '20s' } },
+      'OK',
+    ],
     [
       'a short delay and an abort on every call',
-      { set: { 'fault.enabled': true, 'fault.delay.fixedDelay': '1s', 'fault.abort.enabled': true, 'fault.abort.grpcStatus': 'ABORTED' } },
+      {
+        set: {
+          'fault.enabled': true,
+          'fault.delay.fixedDelay': '1s',
+          'fault.abort.enabled': true,
+          'fault.abort.grpcStatus': 'ABORTED',
+        },
+      },
       'ABORTED',
     ],
     [
@@ -68,7 +91,11 @@ describe('the helm test pod', () => {
       { set: { 'fault.enabled': true, 'fault.delay.percentage': 50, 'fault.abort.enabled': true } },
       undefined,
     ],
-    ['a delay exactly as long as TIMEOUT (in other units)', { set: { 'fault.enabled': true, 'fault.delay.fixedDelay': '5000ms' } }, 'DEADLINE_EXCEEDED'],
+    [
+      'a delay exactly as long as TIMEOUT (in other units)',
+      { set: { 'fault.enabled': true, 'fault.delay.fixedDelay': '5000ms' } },
+      'DEADLINE_EXCEEDED',
+    ],
     ['tests.enabled=false', { set: { 'tests.enabled': false } }, undefined],
   ])('with %s: expects %s', async (_name, values, expected) => {
     expect(expectOf((await renderChart(values)).docs)).toBe(expected);

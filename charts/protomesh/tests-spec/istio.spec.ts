@@ -73,10 +73,13 @@ describe('Istio security', () => {
     const { docs } = await renderScenario('defaults');
     const peer = named<IPeerAuthentication>(docs, 'PeerAuthentication', 'protomesh-server');
     const server = named<IDeployment>(docs, 'Deployment', 'protomesh-server');
-    expect(peer.spec).toEqual({ selector: { matchLabels: server.spec?.selector.matchLabels }, mtls: { mode: 'STRICT' } });
+    expect(peer.spec).toEqual({
+      selector: { matchLabels: server.spec?.selector.matchLabels },
+      mtls: { mode: 'STRICT' },
+    });
   });
 
-  it("lets only the client's service account call the greeter and health methods of the generated descriptors", async () => {
+  it("lets only the client's service account call the greeter and health methods of the generated descriptors, and others only read /metrics", async () => {
     const { docs } = await renderScenario('defaults');
     const policy = named<IAuthorizationPolicy>(docs, 'AuthorizationPolicy', 'protomesh-server');
     const server = named<IDeployment>(docs, 'Deployment', 'protomesh-server');
@@ -97,6 +100,8 @@ describe('Istio security', () => {
         from: [{ source: { principals: [`cluster.local/ns/${release.namespace}/sa/${clientAccount}`] } }],
         to: [{ operation: { methods: ['POST'], paths: expect.any(Array) } }],
       },
+      // Direct scrapes of the metrics port (metrics.spec.ts has the why).
+      { to: [{ operation: { ports: ['9464'], methods: ['GET'], paths: ['/metrics'] } }] },
     ]);
     const paths = must(policy.spec?.rules?.[0].to?.[0].operation?.paths, 'policy paths');
     expect([...paths].sort()).toEqual([...descriptorPaths].sort());

@@ -35,6 +35,9 @@ describe('every document the chart renders, in every scenario', () => {
       'fault delay and abort': { ...base, ...mesh },
       'fault provider app': { ...base, ...mesh, Pod: 1 },
       'istio disabled': { ...base, Pod: 1 },
+      'metrics disabled': { ...base, ...mesh, Pod: 1 },
+      // A PodMonitor per entry, the client's included.
+      monitoring: { ...base, ...mesh, Pod: 1, PodMonitor: 2, ConfigMap: 1 },
       'route timeout and retries': { ...base, ...mesh, Pod: 1 },
     };
     for (const [scenario, { docs }] of rendered) {
@@ -75,10 +78,23 @@ describe('every document the chart renders, in every scenario', () => {
       const key = JSON.stringify(labelled.doc);
       distinct.set(key, distinct.get(key) ?? labelled);
     }
-    const findings = findSchemaViolations([...distinct.values(), { label: 'control', doc: control }]);
+    // The PodMonitor's type is a transcription (support/pod-monitor-types.ts): it must catch a slip too.
+    const monitor = copyOf<Manifest & { spec: { podMetricsEndpoints: { relabelings: Record<string, unknown>[] }[] } }>(
+      all,
+      'PodMonitor',
+    );
+    monitor.spec.podMetricsEndpoints[0].relabelings[0]['sourceLabel'] = ['__address__'];
+    const findings = findSchemaViolations([
+      ...distinct.values(),
+      { label: 'control', doc: control },
+      { label: 'monitor control', doc: monitor },
+    ]);
 
-    expect(findings.filter((finding) => finding.label !== 'control')).toEqual([]);
-    expect(findings).toEqual([{ label: 'control', message: expect.stringMatching(/'"retry"' does not exist/) }]);
+    expect(findings.filter((finding) => !finding.label.includes('control'))).toEqual([]);
+    expect(findings).toEqual([
+      { label: 'control', message: expect.stringMatching(/'"retry"' does not exist/) },
+      { label: 'monitor control', message: expect.stringMatching(/'"sourceLabel"' does not exist/) },
+    ]);
   });
 
   it('writes every duration (Istio fields, app env) in a form Istio and the apps parse', () => {

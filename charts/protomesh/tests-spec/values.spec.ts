@@ -3,8 +3,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isMap, type Node, parseDocument } from 'yaml';
-import { chartDir, release, runHelm, type Values, valueArgs } from './support/helm.ts';
+import { isMap, type Node, parse, parseDocument } from 'yaml';
+import { chartDir, parseManifests, release, runHelm, type Values, valueArgs } from './support/helm.ts';
+import { PROMETHEUS_DURATION } from './support/pod-monitor.ts';
 
 interface Schema {
   definitions: Record<string, { pattern?: string; enum?: string[] }>;
@@ -23,6 +24,10 @@ describe('values.schema.json', () => {
     expect(schema.definitions['duration'].pattern).toBe(DURATION_PATTERN);
   });
 
+  it("checks scrape intervals with the Prometheus Operator CRD's Duration pattern", () => {
+    expect(schema.definitions['optionalPrometheusDuration'].pattern).toBe(PROMETHEUS_DURATION.source);
+  });
+
   it('knows exactly the gRPC status names of libs/runtime, and aborts with any but OK', () => {
     expect(schema.definitions['grpcStatusName'].enum).toEqual([...GRPC_STATUS_NAMES]);
     expect(schema.definitions['abortStatus'].enum).toEqual(GRPC_STATUS_NAMES.filter((name) => name !== 'OK'));
@@ -30,7 +35,11 @@ describe('values.schema.json', () => {
 
   // Concurrent: each case is its own helm process.
   it.concurrent.each([
-    ['a fault percentage of 150', { set: { 'fault.delay.percentage': 150 } }, "at '/fault/delay/percentage': maximum: got 150, want 100"],
+    [
+      'a fault percentage of 150',
+      { set: { 'fault.delay.percentage': 150 } },
+      "at '/fault/delay/percentage': maximum: got 150, want 100",
+    ],
     [
       'a fault percentage of "100.5"',
       { set: { 'fault.abort.percentage': '100.5' } },
@@ -46,13 +55,59 @@ describe('values.schema.json', () => {
       { setString: { 'fault.delay.fixedDelay': '10' } },
       `at '/fault/delay/fixedDelay': '10' does not match pattern '${DURATION_PATTERN.replaceAll('\\', '\\\\')}'`,
     ],
-    ['a bare number as a duration', { set: { 'fault.delay.fixedDelay': 10 } }, "at '/fault/delay/fixedDelay': got number, want string"],
-    ['a malformed client TIMEOUT', { set: { 'services.client.env.TIMEOUT': '5sec' } }, "at '/services/client/env/TIMEOUT': '5sec' does not match pattern"],
-    ['an unknown fault provider', { set: { 'fault.provider': 'linkerd' } }, "at '/fault/provider': value must be one of 'istio', 'app'"],
-    ['a misspelt value', { set: { 'fault.dealy.fixedDelay': '1s' } }, "at '/fault': additional properties 'dealy' not allowed"],
+    [
+      'a bare number as a duration',
+      { set: { 'fault.delay.fixedDelay': 10 } },
+      "at '/fault/delay/fixedDelay': got number, want string",
+    ],
+    [
+      'a malformed client TIMEOUT',
+      { set: { 'services.client.env.TIMEOUT': '5sec' } },
+      "at '/services/client/env/TIMEOUT': '5sec' does not match pattern",
+    ],
+    [
+      'an unknown fault provider',
+      { set: { 'fault.provider': 'linkerd' } },
+      "at '/fault/provider': value must be one of 'istio', 'app'",
+    ],
+    [
+      'a misspelt value',
+      { set: { 'fault.dealy.fixedDelay': '1s' } },
+      "at '/fault': additional properties 'dealy' not allowed",
+    ],
     ["Istio's proxy UID", { set: { 'podSecurity.runAsUser': 1337 } }, "at '/podSecurity/runAsUser': 'anyOf' failed"],
     ['a port Istio reserves', { set: { 'services.server.port': 15001 } }, "at '/services/server/port': 'anyOf' failed"],
-    ['an unknown mTLS mode', { set: { 'istio.mtls.mode': 'strict' } }, "at '/istio/mtls/mode': value must be one of 'STRICT'"],
+    [
+      'an unknown mTLS mode',
+      { set: { 'istio.mtls.mode': 'strict' } },
+      "at '/istio/mtls/mode': value must be one of 'STRICT'",
+    ],
+    ['a metrics port Istio reserves', { set: { 'metrics.port': 15020 } }, "at '/metrics/port': 'anyOf' failed"],
+    [
+      'metrics port 0 (any free port, to the apps)',
+      { set: { 'metrics.port': 0 } },
+      "at '/metrics/port': minimum: got 0, want 1",
+    ],
+    [
+      'a metrics port past 65535',
+      { set: { 'metrics.port': 70000 } },
+      "at '/metrics/port': maximum: got 70,000, want 65,535",
+    ],
+    [
+      'a metrics port that is no number',
+      { setString: { 'metrics.port': '9464x' } },
+      "at '/metrics/port': got string, want integer",
+    ],
+    [
+      'a fractional scrape interval',
+      { set: { 'metrics.podMonitor.interval': '1.5m' } },
+      "at '/metrics/podMonitor/interval': '1.5m' does not match pattern",
+    ],
+    [
+      'a dashboard ConfigMap without labels',
+      { set: { 'dashboards.labels.grafana_dashboard': 'null' } },
+      "at '/dashboards/labels': minProperties: got 0, want 1",
+    ],
   ])('rejects %s with a message naming the value', async (_name, values: Values, message) => {
     const stderr = await renderError(values);
     expect(stderr).toContain("values don't meet the specifications of the schema");
@@ -93,10 +148,31 @@ describe('cross-value checks in the templates', () => {
       { set: { 'services.server.image.tag': 'latest' } },
       "services.server.image.tag: expected a pinned tag (or empty for the chart's appVersion), got latest",
     ],
-    ['an env variable the chart owns', { set: { 'services.server.env.PORT': 9090 } }, 'services.server.env.PORT: set by the chart'],
+    [
+      'an env variable the chart owns',
+      { set: { 'services.server.env.PORT': 9090 } },
+      'services.server.env.PORT: set by the chart',
+    ],
+    [
+      'METRICS_PORT in env',
+      { set: { 'services.client.env.METRICS_PORT': 9100 } },
+      'services.client.env.METRICS_PORT: set by the chart',
+    ],
+    [
+      'a gRPC port equal to the metrics port',
+      { set: { 'metrics.port': 8080 } },
+      'services.server.port: expected a port other than metrics.port (8080), which every container serves metrics on',
+    ],
+    [
+      'a PodMonitor without metrics',
+      { set: { 'metrics.enabled': false, 'metrics.podMonitor.enabled': true } },
+      'metrics.podMonitor.enabled: needs metrics.enabled=true',
+    ],
   ])('rejects %s in one line naming the setting', async (_name, values: Values, message) => {
     const stderr = await renderError(values);
-    expect(stderr).toMatch(new RegExp(`^Error: execution error at \\(protomesh/templates/[^)]+\\): ${escape(message)}`, 'm'));
+    expect(stderr).toMatch(
+      new RegExp(`^Error: execution error at \\(protomesh/templates/[^)]+\\): ${escape(message)}`, 'm'),
+    );
   });
 });
 
@@ -129,8 +205,13 @@ describe('values.yaml', () => {
     expect(undocumented).toEqual([]);
   });
 
-  it('passes helm lint --strict, with and without a fault', async () => {
-    for (const values of [{}, { set: { 'fault.enabled': true, 'fault.abort.enabled': true } }] as Values[]) {
+  it('passes helm lint --strict: defaults, a fault, the PodMonitors and dashboards', async () => {
+    const valueSets: Values[] = [
+      {},
+      { set: { 'fault.enabled': true, 'fault.abort.enabled': true } },
+      { set: { 'metrics.podMonitor.enabled': true, 'dashboards.enabled': true } },
+    ];
+    for (const values of valueSets) {
       const result = await runHelm(['lint', '--strict', '.', ...valueArgs(values)]);
       expect({ code: result.code, out: result.stdout }).toEqual({
         code: 0,
@@ -139,15 +220,37 @@ describe('values.yaml', () => {
     }
   });
 
-  it('packages the chart alone: no specs or Nx project files in the archive', async () => {
+  it('packages the chart alone, dashboards included: no specs or Nx project files in the archive', async () => {
     const out = mkdtempSync(join(tmpdir(), 'chart-package-'));
     try {
       const result = await runHelm(['package', '.', '--destination', out]);
       expect(result.code).toBe(0);
-      const files = execFileSync('tar', ['-tzf', join(out, 'protomesh-0.1.0.tgz')], { encoding: 'utf8' }).trim().split('\n');
+      const { version } = parse(readFileSync(join(chartDir, 'Chart.yaml'), 'utf8')) as { version: string };
+      const archive = join(out, `protomesh-${version}.tgz`);
+      const files = execFileSync('tar', ['-tzf', archive], { encoding: 'utf8' }).trim().split('\n');
       expect(files).toContain('protomesh/templates/tests/test-call.yaml');
       expect(files).toContain('protomesh/values.schema.json');
-      expect(files.filter((file) => /tests-spec|package\.json|jest|tsconfig|eslint|swcrc|out-tsc/.test(file))).toEqual([]);
+      expect(files).toContain('protomesh/dashboards/protomesh-grpc.json');
+      expect(files.filter((file) => /tests-spec|package\.json|jest|tsconfig|eslint|swcrc|out-tsc/.test(file))).toEqual(
+        [],
+      );
+      // .Files.Get reads the packaged copy: the archive alone must render the dashboard.
+      const rendered = await runHelm([
+        'template',
+        release.name,
+        archive,
+        '--namespace',
+        release.namespace,
+        '--set',
+        'dashboards.enabled=true',
+      ]);
+      expect(rendered.code).toBe(0);
+      const configMap = parseManifests(rendered.stdout).find((doc) => doc.kind === 'ConfigMap') as
+        | { data?: Record<string, string> }
+        | undefined;
+      expect(configMap?.data?.['protomesh-grpc.json']).toBe(
+        readFileSync(join(chartDir, 'dashboards/protomesh-grpc.json'), 'utf8'),
+      );
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

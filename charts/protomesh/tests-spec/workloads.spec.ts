@@ -47,7 +47,11 @@ describe('pods', () => {
     }
     // The check itself: one capability kept, one privilege escalation allowed.
     const weakened = structuredClone(podSpecs(docs)[0].spec);
-    weakened.containers[0].securityContext = { ...weakened.containers[0].securityContext, allowPrivilegeEscalation: true, capabilities: {} };
+    weakened.containers[0].securityContext = {
+      ...weakened.containers[0].securityContext,
+      allowPrivilegeEscalation: true,
+      capabilities: {},
+    };
     expect(restrictedViolations(weakened as PodSpecLike)).toEqual([
       `container ${weakened.containers[0].name}: allowPrivilegeEscalation must be false`,
       `container ${weakened.containers[0].name}: capabilities.drop must include ALL`,
@@ -63,7 +67,11 @@ describe('pods', () => {
         ...ofKind<IPodDisruptionBudget>(docs, 'PodDisruptionBudget').map((p) => p.spec?.selector?.matchLabels),
         ...docs
           .filter((doc) => doc.kind === 'PeerAuthentication' || doc.kind === 'AuthorizationPolicy')
-          .map((doc) => (doc as unknown as { spec: { selector: { matchLabels: Record<string, string> } } }).spec.selector.matchLabels),
+          .map(
+            (doc) =>
+              (doc as unknown as { spec: { selector: { matchLabels: Record<string, string> } } }).spec.selector
+                .matchLabels,
+          ),
       ];
       expect(selectors.length).toBeGreaterThan(0);
       for (const selector of selectors) {
@@ -72,7 +80,11 @@ describe('pods', () => {
       for (const deployment of ofKind<IDeployment>(docs, 'Deployment')) {
         const labels = must(deployment.spec?.template.metadata?.labels, 'pod labels');
         expect(labels).toMatchObject(must(deployment.spec?.selector.matchLabels, 'selector'));
-        expect(labels).toMatchObject({ app: deployment.metadata?.name, version: 'v1', 'app.kubernetes.io/version': '0.1.0' });
+        expect(labels).toMatchObject({
+          app: deployment.metadata?.name,
+          version: 'v1',
+          'app.kubernetes.io/version': '0.1.0',
+        });
       }
     }
   });
@@ -82,16 +94,29 @@ describe('the server', () => {
   it('is a Service whose port is named grpc with appProtocol grpc, on the container port', async () => {
     const { docs } = await renderScenario('defaults');
     const service = named<IService>(docs, 'Service', 'protomesh-server');
-    expect(service.spec?.ports).toEqual([{ name: 'grpc', appProtocol: 'grpc', port: 8080, targetPort: 'grpc', protocol: 'TCP' }]);
-    expect(service.spec?.selector).toEqual(named<IDeployment>(docs, 'Deployment', 'protomesh-server').spec?.selector.matchLabels);
-    expect(container(docs, 'protomesh-server').ports).toEqual([{ name: 'grpc', containerPort: 8080, protocol: 'TCP' }]);
+    expect(service.spec?.ports).toEqual([
+      { name: 'grpc', appProtocol: 'grpc', port: 8080, targetPort: 'grpc', protocol: 'TCP' },
+    ]);
+    expect(service.spec?.selector).toEqual(
+      named<IDeployment>(docs, 'Deployment', 'protomesh-server').spec?.selector.matchLabels,
+    );
+    // The metrics port stays off the Service (a PodMonitor scrapes pods; see podmonitor.yaml).
+    expect(container(docs, 'protomesh-server').ports).toEqual([
+      { name: 'grpc', containerPort: 8080, protocol: 'TCP' },
+      { name: 'http-metrics', containerPort: 9464, protocol: 'TCP' },
+    ]);
   });
 
   it('has distinct gRPC readiness and liveness probes; liveness outlasts a drain', async () => {
     const { docs } = await renderScenario('defaults');
     const server = container(docs, 'protomesh-server');
     const drainSeconds = must(parseDuration(must(envOf(server)['DRAIN_TIMEOUT'], 'DRAIN_TIMEOUT')), 'drain ms') / 1000;
-    expect(server.readinessProbe).toEqual({ grpc: { port: 8080, service: '' }, periodSeconds: 2, timeoutSeconds: 1, failureThreshold: 2 });
+    expect(server.readinessProbe).toEqual({
+      grpc: { port: 8080, service: '' },
+      periodSeconds: 2,
+      timeoutSeconds: 1,
+      failureThreshold: 2,
+    });
     expect(server.livenessProbe).toMatchObject({ grpc: { port: 8080, service: '' } });
     expect(server.livenessProbe).not.toEqual(server.readinessProbe);
     const { periodSeconds, failureThreshold } = must(server.livenessProbe, 'liveness probe');
@@ -119,13 +144,21 @@ describe('the server', () => {
   it('gets its name from the downward API and its app settings as env', async () => {
     const server = container((await renderScenario('defaults')).docs, 'protomesh-server');
     expect(server.env).toContainEqual({ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } });
-    expect(envOf(server)).toMatchObject({ PORT: '8080', SERVICE_VERSION: 'v1', LOG_LEVEL: 'info', DRAIN_TIMEOUT: '10s', MAX_DEADLINE: '5m' });
+    expect(envOf(server)).toMatchObject({
+      PORT: '8080',
+      SERVICE_VERSION: 'v1',
+      LOG_LEVEL: 'info',
+      DRAIN_TIMEOUT: '10s',
+      MAX_DEADLINE: '5m',
+    });
   });
 });
 
 describe('the client', () => {
   it('calls the server Service on its port, with INTERVAL and TIMEOUT from values', async () => {
-    const { docs } = await renderChart({ set: { 'services.client.env.INTERVAL': '750ms', 'services.client.env.TIMEOUT': '3s' } });
+    const { docs } = await renderChart({
+      set: { 'services.client.env.INTERVAL': '750ms', 'services.client.env.TIMEOUT': '3s' },
+    });
     const service = named<IService>(docs, 'Service', 'protomesh-server');
     expect(envOf(container(docs, 'protomesh-client'))).toMatchObject({
       SERVER_URL: `http://${service.metadata?.name}:${service.spec?.ports?.[0].port}`,
@@ -139,7 +172,9 @@ describe('the client', () => {
 
 describe('the app fault provider', () => {
   const faultEnv = (docs: readonly Manifest[]) =>
-    Object.fromEntries(Object.entries(envOf(container(docs, 'protomesh-server'))).filter(([name]) => name.startsWith('FAULT_')));
+    Object.fromEntries(
+      Object.entries(envOf(container(docs, 'protomesh-server'))).filter(([name]) => name.startsWith('FAULT_')),
+    );
 
   it('gives the server both FAULT_* pairs when both faults are on, and nothing to the client', async () => {
     const { docs } = await renderScenario('fault provider app');
@@ -149,12 +184,20 @@ describe('the app fault provider', () => {
       FAULT_ABORT_STATUS: 'INTERNAL',
       FAULT_ABORT_PERCENT: '100',
     });
-    expect(Object.keys(envOf(container(docs, 'protomesh-client'))).filter((name) => name.startsWith('FAULT_'))).toEqual([]);
+    expect(Object.keys(envOf(container(docs, 'protomesh-client'))).filter((name) => name.startsWith('FAULT_'))).toEqual(
+      [],
+    );
   });
 
   it('renders each pair only when that fault is on', async () => {
     const { docs } = await renderChart({
-      set: { 'fault.enabled': true, 'fault.provider': 'app', 'fault.delay.enabled': false, 'fault.abort.enabled': true, 'fault.abort.percentage': '2.5' },
+      set: {
+        'fault.enabled': true,
+        'fault.provider': 'app',
+        'fault.delay.enabled': false,
+        'fault.abort.enabled': true,
+        'fault.abort.percentage': '2.5',
+      },
     });
     expect(faultEnv(docs)).toEqual({ FAULT_ABORT_STATUS: 'UNAVAILABLE', FAULT_ABORT_PERCENT: '2.5' });
   });
@@ -189,7 +232,10 @@ describe('a further service', () => {
         },
       },
     });
-    const echo = docs.filter((doc) => doc.metadata.name === 'protomesh-echo').map((doc) => doc.kind).sort();
+    const echo = docs
+      .filter((doc) => doc.metadata.name === 'protomesh-echo')
+      .map((doc) => doc.kind)
+      .sort();
     expect(echo).toEqual([
       'AuthorizationPolicy',
       'Deployment',

@@ -1,1 +1,2 @@
 export * from './bundle-process.js';
+export * from './prometheus.js';

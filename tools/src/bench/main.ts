@@ -5,8 +5,8 @@
  * Options: see USAGE in bench-options.ts.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync, rmSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runMain } from '@protomesh/runtime';
@@ -52,6 +52,8 @@ runMain(async () => {
   log(`load average before: ${formatLoad()}`);
 
   const workDir = await mkdtemp(join(tmpdir(), 'protomesh-bench-'));
+  // On exit rather than in `finally`, so a timeout or Ctrl-C cleans up too.
+  process.once('exit', () => rmSync(workDir, { recursive: true, force: true }));
   const running: RunningServer[] = [];
   const results: ScenarioResult[] = [];
   try {
@@ -92,7 +94,6 @@ runMain(async () => {
   } finally {
     clearTimeout(deadline);
     await Promise.all(running.map((server) => server.stop()));
-    await rm(workDir, { recursive: true, force: true });
   }
   log(`load average after: ${formatLoad()}`);
   process.stdout.write(`\n${formatReport(specs, results)}\n`);

@@ -6,7 +6,8 @@ import type { Manifest } from './helm.ts';
  * parses them with Go's time.ParseDuration and refuses anything under 1ms).
  * The models type them as plain strings, so "10" or "1d" would pass them.
  */
-const ISTIO_DURATION_FIELD = /^(timeout|perTryTimeout|fixedDelay|exponentialDelay|interval|baseEjectionTime|maxAge|idleTimeout|connectTimeout|tcpKeepaliveTime|[a-z]+Duration)$/;
+const ISTIO_DURATION_FIELD =
+  /^(timeout|perTryTimeout|fixedDelay|exponentialDelay|interval|baseEjectionTime|maxAge|idleTimeout|connectTimeout|tcpKeepaliveTime|[a-z]+Duration)$/;
 
 /** The apps' environment variables that hold durations (read with parseDuration). */
 const DURATION_ENV = new Set(['DRAIN_TIMEOUT', 'MAX_DEADLINE', 'INTERVAL', 'TIMEOUT', 'FAULT_DELAY']);

@@ -79,7 +79,10 @@ export function valueArgs(values: Values): string[] {
   return [
     ...Object.entries(values.set ?? {}).flatMap(([key, value]) => ['--set', `${key}=${value}`]),
     ...Object.entries(values.setString ?? {}).flatMap(([key, value]) => ['--set-string', `${key}=${value}`]),
-    ...Object.entries(values.setJson ?? {}).flatMap(([key, value]) => ['--set-json', `${key}=${JSON.stringify(value)}`]),
+    ...Object.entries(values.setJson ?? {}).flatMap(([key, value]) => [
+      '--set-json',
+      `${key}=${JSON.stringify(value)}`,
+    ]),
   ];
 }
 

@@ -6,7 +6,12 @@ export const scenarios = {
   defaults: {},
   'fault delay': { set: { 'fault.enabled': true } },
   'fault abort only': {
-    set: { 'fault.enabled': true, 'fault.delay.enabled': false, 'fault.abort.enabled': true, 'fault.abort.grpcStatus': 'UNAVAILABLE' },
+    set: {
+      'fault.enabled': true,
+      'fault.delay.enabled': false,
+      'fault.abort.enabled': true,
+      'fault.abort.grpcStatus': 'UNAVAILABLE',
+    },
   },
   'fault delay and abort': {
     set: {
@@ -19,9 +24,23 @@ export const scenarios = {
     },
   },
   'fault provider app': {
-    set: { 'fault.enabled': true, 'fault.provider': 'app', 'fault.abort.enabled': true, 'fault.abort.grpcStatus': 'INTERNAL' },
+    set: {
+      'fault.enabled': true,
+      'fault.provider': 'app',
+      'fault.abort.enabled': true,
+      'fault.abort.grpcStatus': 'INTERNAL',
+    },
   },
   'istio disabled': { set: { 'istio.enabled': false } },
+  'metrics disabled': { set: { 'metrics.enabled': false } },
+  monitoring: {
+    set: {
+      'metrics.podMonitor.enabled': true,
+      'metrics.podMonitor.labels.release': 'kube-prometheus-stack',
+      'dashboards.enabled': true,
+    },
+    setJson: { 'dashboards.annotations': { grafana_folder: 'protomesh' } },
+  },
   'route timeout and retries': {
     set: {
       'services.server.route.timeout': '3s',

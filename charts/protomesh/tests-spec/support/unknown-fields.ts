@@ -40,7 +40,9 @@ export function findSchemaViolations(docs: readonly LabelledDoc[]): Finding[] {
     body.push(`export const doc${index}: ${imports.get(module)?.alias} = ${json};`);
     line += json.split('\n').length;
   });
-  const header = [...imports].map(([module, { type, alias }]) => `import type { ${type} as ${alias} } from '${module}';`);
+  const header = [...imports].map(
+    ([module, { type, alias }]) => `import type { ${type} as ${alias} } from '${module}';`,
+  );
   const source = [...header, ...body].join('\n');
 
   const options: ts.CompilerOptions = {
@@ -56,7 +58,9 @@ export function findSchemaViolations(docs: readonly LabelledDoc[]): Finding[] {
   const getSourceFile = host.getSourceFile.bind(host);
   const fileExists = host.fileExists.bind(host);
   host.getSourceFile = (name, languageVersion, ...rest) =>
-    name === fileName ? ts.createSourceFile(name, source, languageVersion, true) : getSourceFile(name, languageVersion, ...rest);
+    name === fileName
+      ? ts.createSourceFile(name, source, languageVersion, true)
+      : getSourceFile(name, languageVersion, ...rest);
   host.fileExists = (name) => name === fileName || fileExists(name);
   const program = ts.createProgram([fileName], options, host);
 

@@ -1,9 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { unusedPort } from '@protomesh/testing';
+import type { Readable } from 'node:stream';
+import { unusedPort } from './bundle-process.js';
 
+/** Debian's prometheus package, installed by .ci/run. */
 export const PROMETHEUS_BINARY = '/usr/bin/prometheus';
 
 export interface ScrapeTarget {
@@ -17,6 +19,21 @@ export interface VectorSample {
   readonly value: number;
 }
 
+export interface ActiveTarget {
+  readonly labels: Record<string, string>;
+  readonly scrapeUrl: string;
+  readonly health: 'up' | 'down' | 'unknown';
+  readonly lastError: string;
+}
+
+/** One static scrape_config per job, as the apps' suites scrape their bundles. */
+export function staticScrapeConfigs(jobs: Readonly<Record<string, ScrapeTarget[]>>): Record<string, unknown>[] {
+  return Object.entries(jobs).map(([job, targets]) => ({
+    job_name: job,
+    static_configs: targets.map((target) => ({ targets: [target.address], labels: target.labels })),
+  }));
+}
+
 /**
  * A real Prometheus on 127.0.0.1 at a free port, scraping every second, with
  * its configuration and data in a temporary directory that stop() removes.
@@ -25,23 +42,18 @@ export class Prometheus {
   private stderr = '';
 
   private constructor(
-    private readonly child: ChildProcess,
+    private readonly child: ChildProcessByStdio<null, null, Readable>,
     private readonly dir: string,
     readonly url: string,
   ) {
-    child
-      .stderr!.setEncoding('utf8')
-      .on('data', (chunk: string) => (this.stderr = (this.stderr + chunk).slice(-4_000)));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (this.stderr = (this.stderr + chunk).slice(-4_000)));
   }
 
-  static async start(jobs: Readonly<Record<string, ScrapeTarget[]>>): Promise<Prometheus> {
+  static async start(scrapeConfigs: readonly Record<string, unknown>[]): Promise<Prometheus> {
     const dir = mkdtempSync(join(tmpdir(), 'protomesh-prometheus-'));
     const config = {
       global: { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' },
-      scrape_configs: Object.entries(jobs).map(([job, targets]) => ({
-        job_name: job,
-        static_configs: targets.map((target) => ({ targets: [target.address], labels: target.labels })),
-      })),
+      scrape_configs: scrapeConfigs,
     };
     // JSON is YAML, so the configuration needs no YAML writer.
     writeFileSync(join(dir, 'prometheus.yml'), JSON.stringify(config, null, 2));
@@ -93,6 +105,21 @@ export class Prometheus {
     });
   }
 
+  async activeTargets(): Promise<ActiveTarget[]> {
+    const body = (await (await fetch(`${this.url}/api/v1/targets?state=active`)).json()) as {
+      data: { activeTargets: ActiveTarget[] };
+    };
+    return body.data.activeTargets;
+  }
+
+  /** Polls the active targets until `accept` takes them, failing after `timeoutMs`. */
+  waitForTargets(accept: (targets: ActiveTarget[]) => boolean, timeoutMs: number): Promise<ActiveTarget[]> {
+    return this.waitUntil('acceptable targets', timeoutMs, async () => {
+      const targets = await this.activeTargets();
+      return accept(targets) ? targets : undefined;
+    });
+  }
+
   /** SIGTERM, SIGKILL after 5 s; then removes the temporary directory. */
   async stop(): Promise<void> {
     if (this.child.exitCode === null && this.child.signalCode === null) {
@@ -120,7 +147,7 @@ export class Prometheus {
       } catch (err) {
         lastError = err;
       }
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      await new Promise((resolve) => setTimeout(resolve, 200));
     }
     throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (${String(lastError)}):\n${this.stderr}`);
   }
