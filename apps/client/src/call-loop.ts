@@ -2,6 +2,7 @@ import { type Client, ConnectError, createContextValues } from '@connectrpc/conn
 import { attemptsKey } from '@protomesh/grpc-client';
 import type { GreeterService } from '@protomesh/proto/greeter/v1';
 import { type GrpcStatusName, grpcStatusName, type Logger, sleep } from '@protomesh/runtime';
+import { traceIdKey } from '@protomesh/telemetry';
 import type { ClientConfig } from './config.js';
 
 export interface CallOutcome {
@@ -43,7 +44,12 @@ export async function callOnce(
     serverInstance: header?.get('x-server-instance') ?? null,
     serverVersion: header?.get('x-server-version') ?? null,
   };
-  logger[code === 'OK' ? 'info' : 'warn']({ ...outcome, ...detail }, `SayHello ${code}`);
+  // The trace id exists when spans are exported (or a caller's trace is forwarded); field named as the server's.
+  const traceId = contextValues.get(traceIdKey);
+  logger[code === 'OK' ? 'info' : 'warn'](
+    { ...outcome, ...detail, ...(traceId && { trace_id: traceId }) },
+    `SayHello ${code}`,
+  );
   return outcome;
 }
 

@@ -39,6 +39,24 @@ describe('client bundle against the server bundle', () => {
     expect(process.lines.at(-1)).toMatchObject({ msg: 'client stopped', calls: 3, asExpected: 3 });
   });
 
+  it('logs no trace id when nothing traces, and the same trace id as the server when spans are exported', async () => {
+    const server = await startServer({ LOG_LEVEL: 'debug' });
+    const untraced = await runClient(server.url, { COUNT: '1' });
+    expect(callLines(untraced.process)[0]).not.toHaveProperty('trace_id');
+
+    // Nothing listens at the OTLP endpoint: export fails (a warning), the trace still exists.
+    const collector = `http://127.0.0.1:${await unusedPort()}`;
+    const traced = await runClient(server.url, { COUNT: '2', OTEL_EXPORTER_OTLP_ENDPOINT: collector });
+    expect(traced.exit.code).toBe(0);
+    const traceIds = callLines(traced.process).map((line) => line.trace_id);
+    expect(traceIds).toEqual([expect.stringMatching(/^[0-9a-f]{32}$/), expect.stringMatching(/^[0-9a-f]{32}$/)]);
+    expect(traceIds[0]).not.toBe(traceIds[1]);
+    const serverCalls = server.process.lines.filter(
+      (line) => line.msg === 'call' && line.procedure === '/greeter.v1.GreeterService/SayHello',
+    );
+    expect(serverCalls.map((line) => line.trace_id)).toEqual(expect.arrayContaining(traceIds));
+  });
+
   it('reports UNAVAILABLE after MAX_ATTEMPTS when nothing listens, and exits 1', async () => {
     const port = await unusedPort();
     const { exit, process } = await runClient(`http://127.0.0.1:${port}`, { COUNT: '2', MAX_ATTEMPTS: '4' });

@@ -1,6 +1,6 @@
-import type { ContextKey, Interceptor } from '@connectrpc/connect';
-import { ROOT_CONTEXT, type Tracer } from '@opentelemetry/api';
-import { currentCallContext, writeTraceHeaders } from './call-context.js';
+import { type ContextKey, createContextKey, type Interceptor } from '@connectrpc/connect';
+import { ROOT_CONTEXT, trace, type Tracer } from '@opentelemetry/api';
+import { currentCallContext, readCallContext, writeTraceHeaders } from './call-context.js';
 import { observeCall, observeStream } from './rpc-call.js';
 import type { RpcMetrics } from './rpc-metrics.js';
 
@@ -17,6 +17,13 @@ export interface ClientTelemetryOptions {
 }
 
 /**
+ * The trace id an outgoing call carried ('' when it carried none: no call
+ * being handled and no span recorded), for the caller's own log line; read it
+ * from the contextValues passed to the call.
+ */
+export const traceIdKey = createContextKey('', { description: 'trace id of the outgoing call' });
+
+/**
  * Observes every outgoing call as a whole, retries and backoff included (put
  * it before the retry interceptor): metrics by method, final status and
  * attempts, a span when tracing is on, and the trace headers of the call
@@ -28,6 +35,7 @@ export function createClientTelemetryInterceptor(options: ClientTelemetryOptions
     const parent = currentCallContext();
     const call = observeCall(metrics, req, parent?.otel ?? ROOT_CONTEXT, tracer);
     writeTraceHeaders(req.header, parent, call.span);
+    req.contextValues.set(traceIdKey, trace.getSpanContext(readCallContext(req.header).otel)?.traceId ?? '');
     const attempts = () => (attemptsKey === undefined ? 1 : req.contextValues.get(attemptsKey));
     try {
       const res = await next(req);
