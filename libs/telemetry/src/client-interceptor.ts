@@ -1,6 +1,6 @@
 import { type ContextKey, createContextKey, type Interceptor } from '@connectrpc/connect';
 import { ROOT_CONTEXT, trace, type Tracer } from '@opentelemetry/api';
-import { currentCallContext, readCallContext, writeTraceHeaders } from './call-context.js';
+import { currentCallContext, writeTraceHeaders } from './call-context.js';
 import { observeCall, observeStream } from './rpc-call.js';
 import type { RpcMetrics } from './rpc-metrics.js';
 
@@ -35,7 +35,8 @@ export function createClientTelemetryInterceptor(options: ClientTelemetryOptions
     const parent = currentCallContext();
     const call = observeCall(metrics, req, parent?.otel ?? ROOT_CONTEXT, tracer);
     writeTraceHeaders(req.header, parent, call.span);
-    req.contextValues.set(traceIdKey, trace.getSpanContext(readCallContext(req.header).otel)?.traceId ?? '');
+    const traced = call.span?.spanContext() ?? (parent && trace.getSpanContext(parent.otel));
+    req.contextValues.set(traceIdKey, traced?.traceId ?? '');
     const attempts = () => (attemptsKey === undefined ? 1 : req.contextValues.get(attemptsKey));
     try {
       const res = await next(req);
