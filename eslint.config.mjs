@@ -23,7 +23,7 @@ export default [
             { sourceTag: 'type:testing', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util', 'type:proto'] },
             { sourceTag: 'type:proto', onlyDependOnLibsWithTags: [] },
-            { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:util', 'type:proto'] },
+            { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:util', 'type:proto', 'type:testing'] },
             { sourceTag: 'type:chart', onlyDependOnLibsWithTags: ['type:util', 'type:proto', 'type:testing'] },
             // Scopes: the server and client sides share only what is shared.
             { sourceTag: 'scope:server', onlyDependOnLibsWithTags: ['scope:server', 'scope:shared'] },

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { unusedPort } from '@protomesh/testing';
 import { runChecked } from './container-command.js';
 import {
   buildInvocation,
@@ -108,7 +108,7 @@ function describeContainerImages(engine: ContainerEngine): void {
   });
 
   async function startServer(env: Record<string, string> = {}): Promise<{ name: string; port: number }> {
-    const port = await freePort();
+    const port = await unusedPort();
     const name = containerName('server');
     await startContainer(engine, {
       name,
@@ -209,17 +209,6 @@ function jsonLines(text: string): Array<Record<string, unknown>> {
     .split('\n')
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.on('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? done(address.port) : fail(new Error('no port'))));
-    });
-  });
 }
 
 /** An ESTABLISHED IPv4 TCP connection whose local end is `port` (host networking shares this table). */
