@@ -8,6 +8,7 @@ const swcOptions = { ...JSON.parse(readFileSync(`${__dirname}/.spec.swcrc`, 'utf
 module.exports = {
   ...nxPreset,
   testEnvironment: 'node',
+  setupFiles: [`${__dirname}/jest.native-errors.cjs`],
   transform: {
     '^.+\\.[tj]s$': ['@swc/jest', swcOptions],
   },

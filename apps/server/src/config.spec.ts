@@ -1,12 +1,10 @@
-import { ConfigError, EXIT_CONFIG } from '@protomesh/runtime';
+import { ConfigError } from '@protomesh/runtime';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { readServerConfig } from './config.js';
-import { killAll, runToExit, SERVER_BUNDLE } from '@protomesh/testing';
-
-// Starting bundles on a busy machine can outlast Jest's 5 s default; each wait has its own bound.
-jest.setTimeout(30_000);
+import { TELEMETRY_DEFAULTS } from '@protomesh/telemetry';
+import { readmeSettings } from '@protomesh/testing';
+import { readServerConfig, SERVER_DEFAULTS } from './config.js';
 
 const { version } = JSON.parse(readFileSync(join(__dirname, '../package.json'), 'utf8')) as { version: string };
 
@@ -79,23 +77,18 @@ describe('readServerConfig', () => {
   });
 });
 
-describe('server bundle with a bad setting', () => {
-  afterEach(killAll);
+describe('the README table of server settings', () => {
+  const documented = readmeSettings('## Server');
 
-  // HOST/PORT keep a bundle that wrongly started off the shared port 8080.
-  const safe = { HOST: '127.0.0.1', PORT: '0' };
+  it('states every default the parser has, as the parser has it', () => {
+    for (const [name, value] of Object.entries({ ...SERVER_DEFAULTS, ...TELEMETRY_DEFAULTS })) {
+      expect([name, documented.get(name)]).toEqual([name, value]);
+    }
+  });
 
-  it.each([
-    ['PORT', { PORT: 'abc' }],
-    ['DRAIN_TIMEOUT', { ...safe, DRAIN_TIMEOUT: '10' }],
-    ['FAULT_DELAY_PERCENT', { ...safe, FAULT_DELAY: '1s' }],
-    ['LOG_LEVEL', { ...safe, LOG_LEVEL: 'loud' }],
-  ])('exits 2 with one stderr line naming %s', async (setting, env) => {
-    const { exit, process } = await runToExit(SERVER_BUNDLE, env, 10_000);
-    expect(exit.code).toBe(EXIT_CONFIG);
-    const lines = process.stderr.split('\n').filter((line) => line !== '');
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(new RegExp(`^config error: ${setting}: expected .+, got ".*"$`));
-    expect(process.lines).toEqual([]);
+  it('states no default the parser lacks, and describes the rest', () => {
+    const stated = [...documented].filter(([, value]) => value !== undefined).map(([name]) => name);
+    expect(stated.sort()).toEqual(Object.keys({ ...SERVER_DEFAULTS, ...TELEMETRY_DEFAULTS }).sort());
+    expect([...documented.keys()]).toEqual(expect.arrayContaining(['POD_NAME', 'SERVICE_VERSION', 'FAULT_DELAY']));
   });
 });

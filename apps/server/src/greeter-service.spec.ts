@@ -1,29 +1,22 @@
-import { type Client, Code, ConnectError, createClient } from '@connectrpc/connect';
-import { createGrpcTransport } from '@connectrpc/connect-node';
+import { type Client, Code, ConnectError } from '@connectrpc/connect';
 import { createGrpcServer, type GrpcServer } from '@protomesh/grpc-server';
 import { GreeterService } from '@protomesh/proto/greeter/v1';
-import { createLogger } from '@protomesh/runtime';
+import { type Loopback, loopbackServerOptions, serveOnLoopback } from '@protomesh/testing';
 import { greeterService, MAX_NAME_LENGTH } from './greeter-service.js';
 
 describe('GreeterService over loopback gRPC', () => {
-  let server: GrpcServer;
+  let loopback: Loopback<GrpcServer>;
   let client: Client<typeof GreeterService>;
 
   beforeAll(async () => {
-    server = createGrpcServer({
-      host: '127.0.0.1',
-      port: 0,
-      logger: createLogger('greeter-service-spec', 'silent'),
-      version: 'spec',
-      instance: 'spec-instance',
-      routes: (router) => router.service(GreeterService, greeterService),
-    });
-    const { port } = await server.listen();
-    client = createClient(GreeterService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${port}` }));
+    loopback = await serveOnLoopback(
+      createGrpcServer(loopbackServerOptions({ routes: (router) => router.service(GreeterService, greeterService) })),
+    );
+    client = loopback.greeter;
   });
 
   afterAll(async () => {
-    await server.drain(1_000);
+    await loopback.close();
   });
 
   async function sayHelloError(name: string): Promise<ConnectError> {

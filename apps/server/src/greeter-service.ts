@@ -1,5 +1,5 @@
 import type { ServiceImpl } from '@connectrpc/connect';
-import { InvalidFieldError } from '@protomesh/grpc-server';
+import { InvalidFieldError } from '@protomesh/grpc-core';
 import { GreeterService } from '@protomesh/proto/greeter/v1';
 
 export const MAX_NAME_LENGTH = 256;

@@ -1,15 +1,4 @@
 {{/*
-Milliseconds of a duration the schema has already checked against
-DURATION_PATTERN (500ms, 2s, 1.5m, 1h), rounded up.
-*/}}
-{{- define "protomesh.durationMs" -}}
-{{- $text := toString . }}
-{{- $unit := regexFind "(ms|s|m|h)$" $text }}
-{{- $scale := get (dict "ms" 1 "s" 1000 "m" 60000 "h" 3600000) $unit }}
-{{- mulf (float64 (trimSuffix $unit $text)) $scale | ceil | int64 }}
-{{- end }}
-
-{{/*
 The Istio VirtualService `fault` of a route, empty unless an Istio fault
 targets the component in the context.
 */}}

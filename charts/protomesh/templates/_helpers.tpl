@@ -93,18 +93,14 @@ Create the name of the service account to use.
 {{- end }}
 
 {{/*
-Fails with a message naming `setting` unless `key` names an enabled entry of
-services (with a port, when `needsPort`). Renders nothing.
-Usage: include "protomesh.requireEntry" (dict "root" $ "key" "server" "setting" "fault.target" "needsPort" true)
+Milliseconds of a duration the schema has already checked against
+DURATION_PATTERN (500ms, 2s, 1.5m, 1h), rounded up.
 */}}
-{{- define "protomesh.requireEntry" -}}
-{{- $svc := get .root.Values.services .key }}
-{{- if not (and $svc $svc.enabled) }}
-{{- fail (printf "%s: expected the key of an enabled entry of services, got %q" .setting .key) }}
-{{- end }}
-{{- if and .needsPort (not $svc.port) }}
-{{- fail (printf "%s: expected an entry of services with a port, got %q" .setting .key) }}
-{{- end }}
+{{- define "protomesh.durationMs" -}}
+{{- $text := toString . }}
+{{- $unit := regexFind "(ms|s|m|h)$" $text }}
+{{- $scale := get (dict "ms" 1 "s" 1000 "m" 60000 "h" 3600000) $unit }}
+{{- mulf (float64 (trimSuffix $unit $text)) $scale | ceil | int64 }}
 {{- end }}
 
 {{/*
@@ -160,10 +156,113 @@ The container env of an entry's values: every value as a string.
 {{- end }}
 
 {{/*
-SERVER_URL of an entry with an upstream.
+SERVER_URL of an entry with an upstream (validateValues has checked that it
+names an enabled entry with a port).
 */}}
 {{- define "protomesh.serverUrl" -}}
-{{- include "protomesh.requireEntry" (dict "root" .root "key" .svc.upstream "setting" (printf "services.%s.upstream" .name) "needsPort" true) }}
 {{- $upstream := get .root.Values.services .svc.upstream }}
 {{- printf "http://%s:%d" (include "protomesh.componentName" (dict "root" .root "name" .svc.upstream)) (int $upstream.port) }}
+{{- end }}
+
+{{/*
+Every rule across values that values.schema.json cannot express (helm has
+checked the schema before any template runs). Each check appends one line
+naming the setting and the expected form; if any did, the render fails once
+with all of them, one per line.
+Every template includes this first: helm renders the templates in an order
+of its own and stops at the first failure, so whichever renders first must
+report everything, and the helpers may then take the values as valid.
+Usage, as the first line of every template: include "protomesh.validateValues" .
+*/}}
+{{- define "protomesh.validateValues" -}}
+{{- $messages := list }}
+{{- $reserved := list "PORT" "POD_NAME" "SERVICE_VERSION" "SERVER_URL" "METRICS_PORT" "FAULT_DELAY" "FAULT_DELAY_PERCENT" "FAULT_ABORT_STATUS" "FAULT_ABORT_PERCENT" }}
+{{- range $key, $svc := .Values.services }}
+{{- if $svc.enabled }}
+{{- if eq $svc.image.tag "latest" }}
+{{- $messages = append $messages (printf "services.%s.image.tag: expected a pinned tag (or empty for the chart's appVersion), got latest" $key) }}
+{{- end }}
+{{- range $name, $_ := $svc.env }}
+{{- if has $name $reserved }}
+{{- $messages = append $messages (printf "services.%s.env.%s: set by the chart (PORT from port, SERVICE_VERSION from version, SERVER_URL from upstream, METRICS_PORT from metrics.port, FAULT_* from fault); remove it" $key $name) }}
+{{- end }}
+{{- end }}
+{{- /* The apps refuse METRICS_PORT equal to PORT with exit 2: fail at render time instead. */}}
+{{- if and $svc.port (eq (int $svc.port) (int $.Values.metrics.port)) }}
+{{- $messages = append $messages (printf "services.%s.port: expected a port other than metrics.port (%d), which every container serves metrics on" $key (int $.Values.metrics.port)) }}
+{{- end }}
+{{- if $svc.upstream }}
+{{- $messages = append $messages (include "protomesh.validateValues.entry" (dict "root" $ "key" $svc.upstream "setting" (printf "services.%s.upstream" $key) "needsPort" true)) }}
+{{- end }}
+{{- $route := $svc.route | default dict }}
+{{- $messages = append $messages (include "protomesh.validateValues.minDuration" (dict "setting" (printf "services.%s.route.timeout" $key) "value" $route.timeout)) }}
+{{- $messages = append $messages (include "protomesh.validateValues.minDuration" (dict "setting" (printf "services.%s.route.retries.perTryTimeout" $key) "value" (($route.retries | default dict).perTryTimeout))) }}
+{{- /* Read where the AuthorizationPolicy is rendered: servers, with Istio. */}}
+{{- if and $.Values.istio.enabled $svc.port }}
+{{- range (($svc.authorization | default dict).callers | default list) }}
+{{- if not (get $.Values.services .) }}
+{{- $messages = append $messages (printf "services.%s.authorization.callers: expected keys of services, got %q" $key .) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if and .Values.metrics.podMonitor.enabled (not .Values.metrics.enabled) }}
+{{- $messages = append $messages "metrics.podMonitor.enabled: needs metrics.enabled=true (the PodMonitor scrapes the http-metrics port and follows the prometheus.io annotations)" }}
+{{- end }}
+{{- if and .Values.dashboards.enabled (not (.Files.Glob "dashboards/*.json")) }}
+{{- $messages = append $messages "dashboards.enabled: expected dashboards/*.json in the chart; keep dashboards/ out of .helmignore" }}
+{{- end }}
+{{- $f := .Values.fault }}
+{{- if $f.enabled }}
+{{- $messages = append $messages (include "protomesh.validateValues.entry" (dict "root" $ "key" $f.target "setting" "fault.target" "needsPort" true)) }}
+{{- if not (or $f.delay.enabled $f.abort.enabled) }}
+{{- $messages = append $messages "fault.enabled: expected fault.delay.enabled or fault.abort.enabled to be true as well" }}
+{{- end }}
+{{- if and (eq $f.provider "istio") (not .Values.istio.enabled) }}
+{{- $messages = append $messages "fault.provider: istio needs istio.enabled=true; expected app for a fault without the mesh" }}
+{{- end }}
+{{- if $f.delay.enabled }}
+{{- $messages = append $messages (include "protomesh.validateValues.minDuration" (dict "setting" "fault.delay.fixedDelay" "value" $f.delay.fixedDelay)) }}
+{{- end }}
+{{- end }}
+{{- if .Values.tests.enabled }}
+{{- $callerMessage := include "protomesh.validateValues.entry" (dict "root" $ "key" .Values.tests.caller "setting" "tests.caller") }}
+{{- if $callerMessage }}
+{{- $messages = append $messages $callerMessage }}
+{{- else if not (get .Values.services .Values.tests.caller).upstream }}
+{{- $messages = append $messages (printf "tests.caller: expected an entry of services with an upstream, got %q" .Values.tests.caller) }}
+{{- end }}
+{{- end }}
+{{- $messages = without $messages "" }}
+{{- if $messages }}
+{{- fail (join "\n" $messages) }}
+{{- end }}
+{{- end }}
+
+{{/*
+The message for `key` unless it names an enabled entry of services (with a
+port, when `needsPort`); empty when it does. For validateValues.
+Usage: include "protomesh.validateValues.entry" (dict "root" $ "key" "server" "setting" "fault.target" "needsPort" true)
+*/}}
+{{- define "protomesh.validateValues.entry" -}}
+{{- $svc := get .root.Values.services .key }}
+{{- if not (and $svc $svc.enabled) }}
+{{- printf "%s: expected the key of an enabled entry of services, got %q" .setting .key }}
+{{- else if and .needsPort (not $svc.port) }}
+{{- printf "%s: expected an entry of services with a port, got %q" .setting .key }}
+{{- end }}
+{{- end }}
+
+{{/*
+The message for a duration Istio refuses (under 1ms); empty when it is
+unset or long enough. For validateValues.
+Usage: include "protomesh.validateValues.minDuration" (dict "setting" "fault.delay.fixedDelay" "value" "10s")
+*/}}
+{{- define "protomesh.validateValues.minDuration" -}}
+{{- if .value }}
+{{- if lt (include "protomesh.durationMs" .value | int64) 1 }}
+{{- printf "%s: expected a duration of at least 1ms such as 500ms or 10s, got %s" .setting .value }}
+{{- end }}
+{{- end }}
 {{- end }}

@@ -49,7 +49,7 @@ describe('every document the chart renders, in every scenario', () => {
     }
   });
 
-  it('passes the JSON schema of its kubernetes-models / @kubernetes-models/istio model', () => {
+  it('passes the JSON schema of its kubernetes-models / @kubernetes-models/istio / prometheus-operator model', () => {
     const failures = all.flatMap(({ label, doc }) => {
       try {
         modelOf(doc).validate(doc);
@@ -78,7 +78,7 @@ describe('every document the chart renders, in every scenario', () => {
       const key = JSON.stringify(labelled.doc);
       distinct.set(key, distinct.get(key) ?? labelled);
     }
-    // The PodMonitor's type is a transcription (support/pod-monitor-types.ts): it must catch a slip too.
+    // The PodMonitor's interface (@kubernetes-models/prometheus-operator) must catch a slip too.
     const monitor = copyOf<Manifest & { spec: { podMetricsEndpoints: { relabelings: Record<string, unknown>[] }[] } }>(
       all,
       'PodMonitor',

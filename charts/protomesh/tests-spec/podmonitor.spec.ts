@@ -1,10 +1,15 @@
+import type { IPodMetricsEndpoint } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMetricsEndpoint';
+import {
+  type IPodMonitor,
+  PodMonitor,
+} from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
+import type { IRelabelConfig } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/RelabelConfig';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { IPod } from 'kubernetes-models/v1/Pod';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Manifest, renderChart } from './support/helm.ts';
-import { podMonitorViolations } from './support/pod-monitor.ts';
-import type { IPodMetricsEndpoint, IPodMonitor, IRelabelConfig } from './support/pod-monitor-types.ts';
+import { PROMETHEUS_DURATION, podMonitorViolations } from './support/pod-monitor.ts';
 import { Prometheus, unusedPort } from '@protomesh/testing';
 import { must, named, ofKind, renderScenario, scenarioNames } from './support/scenarios.ts';
 
@@ -31,7 +36,7 @@ describe('the PodMonitors', () => {
     const { docs } = await renderScenario('monitoring');
     const deployments = ofKind<IDeployment>(docs, 'Deployment');
     const monitors = ofKind<IPodMonitor>(docs, 'PodMonitor');
-    expect(monitors.map((m) => m.metadata.name).sort()).toEqual(deployments.map((d) => d.metadata?.name).sort());
+    expect(monitors.map((m) => m.metadata?.name).sort()).toEqual(deployments.map((d) => d.metadata?.name).sort());
     const testPods = ofKind<IPod>(docs, 'Pod');
     expect(testPods).toHaveLength(1);
 
@@ -46,18 +51,18 @@ describe('the PodMonitors', () => {
       ]);
       expect(matches(selector, testPods[0].metadata?.labels)).toBe(false);
 
-      const endpoint = endpointOf(docs, String(monitor.metadata.name));
+      const endpoint = endpointOf(docs, String(monitor.metadata?.name));
       const ports = must(deployment.spec?.template.spec, 'pod spec').containers.flatMap((c) => c.ports ?? []);
       expect(ports.map((port) => port.name)).toContain(endpoint.port);
       expect(endpoint.path).toBe(deployment.spec?.template.metadata?.annotations?.['prometheus.io/path']);
-      expect(monitor.metadata.namespace).toBe(deployment.metadata?.namespace);
+      expect(monitor.metadata?.namespace).toBe(deployment.metadata?.namespace);
     }
   });
 
   it('carry metrics.podMonitor.labels (for the podMonitorSelector) and the interval; an empty interval is left out', async () => {
     const { docs } = await renderScenario('monitoring');
     for (const monitor of ofKind<IPodMonitor>(docs, 'PodMonitor')) {
-      expect(monitor.metadata.labels).toMatchObject({
+      expect(monitor.metadata?.labels).toMatchObject({
         release: 'kube-prometheus-stack',
         'app.kubernetes.io/name': 'protomesh',
       });
@@ -69,8 +74,11 @@ describe('the PodMonitors', () => {
     expect(endpointOf(noInterval, 'protomesh-server')).not.toHaveProperty('interval');
   });
 
-  it("meet the CRD's constraints, which the structural check does enforce", async () => {
+  it("meet the CRD's constraints: the model's schema, and what the structural check adds to it", async () => {
     const monitors = ofKind<IPodMonitor>((await renderScenario('monitoring')).docs, 'PodMonitor');
+    for (const monitor of monitors) {
+      expect(() => new PodMonitor(monitor).validate()).not.toThrow();
+    }
     expect(monitors.flatMap((monitor) => podMonitorViolations(monitor as unknown as Manifest))).toEqual([]);
 
     const broken = structuredClone(monitors[0]);
@@ -79,11 +87,40 @@ describe('the PodMonitors', () => {
     delete endpoint.port;
     endpoint.interval = '1.5m';
     must(endpoint.relabelings, 'relabelings')[0].targetLabel = undefined;
+    // The model rejects the duration (the CRD's pattern) and nothing else here...
+    expect(() => new PodMonitor(broken).validate()).toThrow(
+      /^data\/spec\/podMetricsEndpoints\/0\/interval must match pattern "[^"]+"$/,
+    );
+    // ...the structural check the rest, which the model lets through.
     expect(podMonitorViolations(broken as unknown as Manifest)).toEqual([
       'PodMonitor/protomesh-client: spec.selector must not be empty',
       'PodMonitor/protomesh-client: podMetricsEndpoints[0].port must name a container port',
-      'PodMonitor/protomesh-client: podMetricsEndpoints[0].interval must be a Prometheus duration, got 1.5m',
       'PodMonitor/protomesh-client: podMetricsEndpoints[0].relabelings[0]: action replace needs targetLabel',
+    ]);
+  });
+
+  it("take durations as PROMETHEUS_DURATION (values.schema.json's pattern) does: the model agrees on each", async () => {
+    const [monitor] = ofKind<IPodMonitor>((await renderScenario('monitoring')).docs, 'PodMonitor');
+    const durations = ['15s', '1m30s', '0', '2h', '1y2w3d4h5m6s7ms', '1.5m', '15', '-1s', '1m 30s', '30S', ''];
+    const verdicts = durations.map((duration) => {
+      const candidate = structuredClone(monitor);
+      must(candidate.spec.podMetricsEndpoints, 'endpoints')[0].scrapeTimeout = duration;
+      let model = true;
+      try {
+        new PodMonitor(candidate).validate();
+      } catch {
+        model = false;
+      }
+      return { duration, model, pattern: PROMETHEUS_DURATION.test(duration) };
+    });
+    expect(verdicts.filter(({ model, pattern }) => model !== pattern)).toEqual([]);
+    expect(verdicts.filter(({ model }) => model).map(({ duration }) => duration)).toEqual([
+      '15s',
+      '1m30s',
+      '0',
+      '2h',
+      '1y2w3d4h5m6s7ms',
+      '',
     ]);
   });
 });

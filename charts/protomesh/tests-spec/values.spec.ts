@@ -1,6 +1,7 @@
-import { DURATION_PATTERN, GRPC_STATUS_NAMES } from '@protomesh/runtime';
+import { GRPC_STATUS_NAMES } from '@protomesh/grpc-core';
+import { DURATION_PATTERN } from '@protomesh/runtime';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isMap, type Node, parse, parseDocument } from 'yaml';
@@ -168,11 +169,78 @@ describe('cross-value checks in the templates', () => {
       { set: { 'metrics.enabled': false, 'metrics.podMonitor.enabled': true } },
       'metrics.podMonitor.enabled: needs metrics.enabled=true',
     ],
+    [
+      'an unknown caller in the AuthorizationPolicy',
+      { setJson: { 'services.server.authorization.callers': ['client', 'ghost'] } },
+      'services.server.authorization.callers: expected keys of services, got "ghost"',
+    ],
+    [
+      'a test caller without an upstream',
+      { set: { 'tests.caller': 'server' } },
+      'tests.caller: expected an entry of services with an upstream, got "server"',
+    ],
   ])('rejects %s in one line naming the setting', async (_name, values: Values, message) => {
     const stderr = await renderError(values);
     expect(stderr).toMatch(
       new RegExp(`^Error: execution error at \\(protomesh/templates/[^)]+\\): ${escape(message)}`, 'm'),
     );
+  });
+
+  it('reports every broken rule at once: one failure, one line per rule, each naming its setting', async () => {
+    const messages = [
+      'services.client.upstream: expected the key of an enabled entry of services, got "nope"',
+      "services.server.image.tag: expected a pinned tag (or empty for the chart's appVersion), got latest",
+      'services.server.env.PORT: set by the chart (PORT from port, SERVICE_VERSION from version, SERVER_URL from upstream, METRICS_PORT from metrics.port, FAULT_* from fault); remove it',
+      'services.server.route.timeout: expected a duration of at least 1ms such as 500ms or 10s, got 0s',
+      'services.server.authorization.callers: expected keys of services, got "ghost"',
+      'metrics.podMonitor.enabled: needs metrics.enabled=true (the PodMonitor scrapes the http-metrics port and follows the prometheus.io annotations)',
+      'fault.target: expected an entry of services with a port, got "client"',
+      'fault.enabled: expected fault.delay.enabled or fault.abort.enabled to be true as well',
+      'tests.caller: expected an entry of services with an upstream, got "server"',
+    ];
+    const stderr = await renderError({
+      set: {
+        'services.client.upstream': 'nope',
+        'services.server.image.tag': 'latest',
+        'services.server.env.PORT': 9090,
+        'services.server.route.timeout': '0s',
+        'metrics.enabled': false,
+        'metrics.podMonitor.enabled': true,
+        'fault.enabled': true,
+        'fault.target': 'client',
+        'fault.delay.enabled': false,
+        'tests.caller': 'server',
+      },
+      setJson: { 'services.server.authorization.callers': ['client', 'ghost'] },
+    });
+    // One error, whose message is every line in the order of the checks.
+    expect(stderr.match(/^Error:/gm)).toHaveLength(1);
+    const lines = stderr.split('\n');
+    const first = lines.findIndex((line) => line.startsWith('Error: '));
+    const reported = lines
+      .slice(first, first + messages.length)
+      .map((line) => line.replace(/^Error: execution error at \(protomesh\/templates\/[^)]+\): /, ''));
+    expect(reported).toEqual(messages);
+    expect(lines[first + messages.length].trim()).toBe('');
+  });
+
+  it('run before anything else in every template: helm stops at the first template that fails, in an order of its own', () => {
+    const templates = (dir: string): string[] =>
+      readdirSync(join(chartDir, dir), { withFileTypes: true }).flatMap((entry) =>
+        entry.isDirectory()
+          ? templates(join(dir, entry.name))
+          : entry.name.startsWith('_')
+            ? []
+            : [join(dir, entry.name)],
+      );
+    const all = templates('templates');
+    expect(all).toContain(join('templates', 'tests', 'test-call.yaml'));
+    expect(
+      all.filter(
+        (file) =>
+          readFileSync(join(chartDir, file), 'utf8').split('\n')[0] !== '{{- include "protomesh.validateValues" . }}',
+      ),
+    ).toEqual([]);
   });
 });
 

@@ -5,9 +5,14 @@ import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IPod } from 'kubernetes-models/v1/Pod';
 import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import type { IService } from 'kubernetes-models/v1/Service';
-import { type Manifest, renderChart } from './support/helm.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { chartDir, type Manifest, renderChart } from './support/helm.ts';
 import { type PodSpecLike, restrictedViolations } from './support/pod-security.ts';
 import { must, named, ofKind, renderAll, renderScenario, scenarioNames } from './support/scenarios.ts';
+
+const { appVersion } = parse(readFileSync(join(chartDir, 'Chart.yaml'), 'utf8')) as { appVersion: string };
 
 const SELECTOR_KEYS = ['app.kubernetes.io/component', 'app.kubernetes.io/instance', 'app.kubernetes.io/name'];
 
@@ -83,7 +88,7 @@ describe('pods', () => {
         expect(labels).toMatchObject({
           app: deployment.metadata?.name,
           version: 'v1',
-          'app.kubernetes.io/version': '0.1.0',
+          'app.kubernetes.io/version': appVersion,
         });
       }
     }

@@ -1,2 +1,1 @@
-export * from './grpc-timeout.js';
-export * from './retry.js';
+export { createRetryInterceptor, MAX_ATTEMPTS_LIMIT, type RetryOptions } from './retry.js';

@@ -1,10 +1,11 @@
 import { Code, ConnectError, createClient, createContextValues } from '@connectrpc/connect';
-import { connectNodeAdapter, createGrpcTransport, Http2SessionManager } from '@connectrpc/connect-node';
+import { createGrpcTransport, Http2SessionManager } from '@connectrpc/connect-node';
+import { attemptsKey } from '@protomesh/grpc-core';
 import { GreeterService } from '@protomesh/proto/greeter/v1';
 import { sleep } from '@protomesh/runtime';
+import { type ConnectServer, startConnectServer } from '@protomesh/testing';
 import * as http2 from 'node:http2';
-import type { AddressInfo } from 'node:net';
-import { attemptsKey, createRetryInterceptor, type RetryOptions } from './retry.js';
+import { createRetryInterceptor, type RetryOptions } from './retry.js';
 
 /** How the loopback server answers: `failures` attempts fail with `code`, later ones succeed. */
 interface Plan {
@@ -27,16 +28,12 @@ const never = () => new AbortController().signal;
 describe('createRetryInterceptor against a loopback gRPC server', () => {
   let plan: Plan;
   let attempts: Attempt[];
-  let server: http2.Http2Server;
+  let server: ConnectServer;
   let sessionManager: Http2SessionManager;
-  const sessions = new Set<http2.ServerHttp2Session>();
 
   beforeAll(async () => {
-    const adapter = connectNodeAdapter({
-      grpc: true,
-      connect: false,
-      grpcWeb: false,
-      routes: (router) =>
+    server = await startConnectServer(
+      (router) =>
         router.service(GreeterService, {
           async sayHello(request, context) {
             const header = context.requestHeader.get('grpc-timeout');
@@ -54,28 +51,22 @@ describe('createRetryInterceptor against a loopback gRPC server', () => {
             return { message: `Hello, ${request.name}!` };
           },
         }),
-    });
-    server = http2.createServer((req, res) => {
-      if (plan.refusals > 0) {
+      [],
+      (req) => {
+        if (plan.refusals === 0) {
+          return false;
+        }
         plan.refusals--;
         req.stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
-        return;
-      }
-      adapter(req, res);
-    });
-    server.on('session', (session) => {
-      sessions.add(session);
-      session.once('close', () => sessions.delete(session));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    sessionManager = new Http2SessionManager(`http://127.0.0.1:${port}`);
+        return true;
+      },
+    );
+    sessionManager = new Http2SessionManager(server.url);
   });
 
   afterAll(async () => {
     sessionManager.abort();
-    sessions.forEach((session) => session.destroy());
-    await new Promise((resolve) => server.close(resolve));
+    await server.close();
   });
 
   beforeEach(async () => {

@@ -1,7 +1,7 @@
 import type { Interceptor } from '@connectrpc/connect';
-import { Code, ConnectError, createContextKey } from '@connectrpc/connect';
+import { Code, ConnectError } from '@connectrpc/connect';
+import { attemptsKey, formatGrpcTimeout, parseGrpcTimeout } from '@protomesh/grpc-core';
 import { sleep } from '@protomesh/runtime';
-import { formatGrpcTimeout, parseGrpcTimeout } from './grpc-timeout.js';
 
 export interface RetryOptions {
   /** Attempts in all, the first included. Default 3; gRFC A6 caps it at 5. */
@@ -39,9 +39,6 @@ function resolveRetryOptions(options: RetryOptions): ResolvedRetryOptions {
   resolved.maxAttempts = Math.min(Math.max(1, resolved.maxAttempts), MAX_ATTEMPTS_LIMIT);
   return resolved;
 }
-
-/** How many attempts the call made; read it from the contextValues you passed. */
-export const attemptsKey = createContextKey(0, { description: 'attempts made by the retry interceptor' });
 
 /**
  * Retries unary calls as gRFC A6 describes: only retryable codes, at most
@@ -97,17 +94,14 @@ function refusedAsUnavailable(error: ConnectError): ConnectError {
   return new ConnectError(error.rawMessage, Code.Unavailable, error.metadata, undefined, error.cause);
 }
 
-/**
- * Node's http2 error carries no RST code, only this message. Duck-typed, as
- * Node's own errors can come from another realm (as under Jest).
- */
+/** Node's http2 error carries no RST code, only this message; Connect may wrap it in causes. */
 function isRefusedStream(reason: unknown, depth = 0): boolean {
-  if (typeof reason !== 'object' || reason === null || depth > 5) {
+  if (!(reason instanceof Error) || depth > 5) {
     return false;
   }
-  const { code, message, cause } = reason as { code?: unknown; message?: unknown; cause?: unknown };
+  const { code } = reason as NodeJS.ErrnoException;
   return (
-    (code === 'ERR_HTTP2_STREAM_ERROR' && String(message).includes('NGHTTP2_REFUSED_STREAM')) ||
-    isRefusedStream(cause, depth + 1)
+    (code === 'ERR_HTTP2_STREAM_ERROR' && reason.message.includes('NGHTTP2_REFUSED_STREAM')) ||
+    isRefusedStream(reason.cause, depth + 1)
   );
 }

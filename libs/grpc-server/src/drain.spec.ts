@@ -1,7 +1,15 @@
 import { Code, ConnectError } from '@connectrpc/connect';
 import { sleep } from '@protomesh/runtime';
 import * as http2 from 'node:http2';
-import { createPeerClient, grpcFrame, type Loopback, SAY_HELLO_PATH, startLoopback } from './test-support.js';
+import {
+  grpcFrame,
+  GrpcJsClient,
+  type Loopback,
+  loopbackServerOptions,
+  SAY_HELLO_PATH,
+  serveOnLoopback,
+} from '@protomesh/testing';
+import { createGrpcServer, type GrpcServer } from './grpc-server.js';
 
 const HANDLER_MS = 300;
 const IN_FLIGHT = 5;
@@ -40,23 +48,27 @@ function rawStream(session: http2.ClientHttp2Session): http2.ClientHttp2Stream {
 }
 
 describe('drain', () => {
-  let loopback: Loopback;
+  let loopback: Loopback<GrpcServer>;
   let calls: ReturnType<typeof arrivals>;
   let handlersAborted: number;
 
   beforeEach(async () => {
     calls = arrivals();
     handlersAborted = 0;
-    loopback = await startLoopback({
-      sayHello: async (request, context) => {
-        calls.arrive();
-        await sleep(request.name === 'slow' ? 10_000 : HANDLER_MS, context.signal).catch((reason: unknown) => {
-          handlersAborted++;
-          throw reason;
-        });
-        return { message: `done ${request.name}` };
-      },
-    });
+    loopback = await serveOnLoopback(
+      createGrpcServer(
+        loopbackServerOptions({
+          sayHello: async (request, context) => {
+            calls.arrive();
+            await sleep(request.name === 'slow' ? 10_000 : HANDLER_MS, context.signal).catch((reason: unknown) => {
+              handlersAborted++;
+              throw reason;
+            });
+            return { message: `done ${request.name}` };
+          },
+        }),
+      ),
+    );
   });
 
   afterEach(async () => {
@@ -76,15 +88,15 @@ describe('drain', () => {
   });
 
   it('fails a new call with UNAVAILABLE once the drain has started, as a standard gRPC client sees it', async () => {
-    const peer = createPeerClient(loopback.url);
+    const peer = new GrpcJsClient(`127.0.0.1:${loopback.port}`);
     try {
       // Warm up so the new call goes to the connection the drain sends GOAWAY on.
-      expect(await peer.sayHello('warm-up')).toEqual({ code: 0, message: 'done warm-up' });
+      expect(await peer.sayHello('warm-up', 5_000)).toMatchObject({ code: 0, value: { message: 'done warm-up' } });
       const inFlight = loopback.greeter.sayHello({ name: 'in-flight' });
       await calls.reached(2);
 
       const drained = loopback.server.drain(5_000);
-      const late = await peer.sayHello('late');
+      const late = await peer.sayHello('late', 5_000);
 
       expect(late.code).toBe(Code.Unavailable);
       expect((await inFlight).message).toBe('done in-flight');

@@ -2,7 +2,8 @@ import { Code, ConnectError, createClient } from '@connectrpc/connect';
 import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from '@protomesh/proto/grpc/health/v1';
 import { ConfigError, EnvReader, sleep } from '@protomesh/runtime';
 import { createFaultInterceptor, describeFault, type FaultSpec, isFaultActive, readFaultSpec } from './fault.js';
-import { type Loopback, startLoopback } from './test-support.js';
+import { type Loopback, loopbackServerOptions, serveOnLoopback } from '@protomesh/testing';
+import { createGrpcServer, type GrpcServer } from './grpc-server.js';
 
 const read = (env: Record<string, string>) => readFaultSpec(new EnvReader(env));
 
@@ -69,19 +70,23 @@ describe('readFaultSpec', () => {
 });
 
 describe('fault interceptor on a live server', () => {
-  let loopback: Loopback | undefined;
+  let loopback: Loopback<GrpcServer> | undefined;
   let handled: number;
 
   /** A server with the fault applied and `random` pinned, so the dice always roll the same. */
-  async function serve(spec: FaultSpec, random: number): Promise<Loopback> {
+  async function serve(spec: FaultSpec, random: number): Promise<Loopback<GrpcServer>> {
     handled = 0;
-    loopback = await startLoopback({
-      interceptors: [createFaultInterceptor(spec, () => random)],
-      sayHello: (request) => {
-        handled++;
-        return { message: `Hello, ${request.name}!` };
-      },
-    });
+    loopback = await serveOnLoopback(
+      createGrpcServer(
+        loopbackServerOptions({
+          interceptors: [createFaultInterceptor(spec, () => random)],
+          sayHello: (request) => {
+            handled++;
+            return { message: `Hello, ${request.name}!` };
+          },
+        }),
+      ),
+    );
     return loopback;
   }
 

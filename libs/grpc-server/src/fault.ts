@@ -1,14 +1,7 @@
 import type { Interceptor } from '@connectrpc/connect';
 import { ConnectError } from '@connectrpc/connect';
-import {
-  ConfigError,
-  DURATION_FORM,
-  type EnvReader,
-  GRPC_STATUS_NAMES,
-  type GrpcStatusName,
-  grpcStatusCode,
-  sleep,
-} from '@protomesh/runtime';
+import { GRPC_STATUS_NAMES, type GrpcStatusName, grpcStatusCode } from '@protomesh/grpc-core';
+import { ConfigError, DURATION_FORM, type EnvReader, sleep } from '@protomesh/runtime';
 
 /**
  * In-process fault injection with the semantics of an Istio VirtualService
@@ -44,13 +37,13 @@ export function readFaultSpec(env: EnvReader): FaultSpec {
   );
   const spec: { delay?: FaultSpec['delay']; abort?: FaultSpec['abort'] } = {};
   if (delayText !== undefined) {
-    spec.delay = { ms: env.duration('FAULT_DELAY', 0, 1), percent: env.percent('FAULT_DELAY_PERCENT', 0) };
+    spec.delay = { ms: env.duration('FAULT_DELAY', 1), percent: env.percent('FAULT_DELAY_PERCENT') };
   }
   if (abortText !== undefined) {
     const abortable = GRPC_STATUS_NAMES.filter((name) => name !== 'OK');
     spec.abort = {
-      status: env.oneOf('FAULT_ABORT_STATUS', 'UNAVAILABLE', abortable),
-      percent: env.percent('FAULT_ABORT_PERCENT', 0),
+      status: env.oneOf('FAULT_ABORT_STATUS', abortable),
+      percent: env.percent('FAULT_ABORT_PERCENT'),
     };
   }
   return spec;

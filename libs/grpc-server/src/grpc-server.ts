@@ -5,9 +5,8 @@ import * as reflectionV1 from '@protomesh/proto/grpc/reflection/v1';
 import * as reflectionV1alpha from '@protomesh/proto/grpc/reflection/v1alpha';
 import type { AddressInfo, Socket } from 'node:net';
 import * as http2 from 'node:http2';
-import { createCallLogInterceptor } from './call-log.js';
-import { errorMappingInterceptor } from './errors.js';
 import { createHealthService, HealthRegistry } from './health.js';
+import { createOutcomeInterceptor } from './outcome-interceptor.js';
 import { createReflectionServices } from './reflection.js';
 import { type GrpcServerOptions, resolveGrpcServerOptions } from './server-options.js';
 import { unimplementedFallback } from './unimplemented.js';
@@ -50,8 +49,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     maxTimeoutMs: opts.maxTimeoutMs,
     interceptors: [
       ...opts.outerInterceptors,
-      createCallLogInterceptor(opts.logger),
-      errorMappingInterceptor,
+      createOutcomeInterceptor(opts.logger),
       forServicesExcept(INFRASTRUCTURE_SERVICES, opts.interceptors),
     ],
     requestGate() {

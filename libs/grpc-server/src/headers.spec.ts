@@ -1,14 +1,16 @@
 import { Code, ConnectError, createClient } from '@connectrpc/connect';
 import { Health } from '@protomesh/proto/grpc/health/v1';
-import { InvalidFieldError } from './errors.js';
+import { InvalidFieldError } from '@protomesh/grpc-core';
 import {
   grpcFrame,
   type Loopback,
+  loopbackServerOptions,
   rawGrpcRequest,
-  startLoopback,
+  serveOnLoopback,
   TEST_INSTANCE,
   TEST_VERSION,
-} from './test-support.js';
+} from '@protomesh/testing';
+import { createGrpcServer, type GrpcServer } from './grpc-server.js';
 
 const serverHeaders = (headers: Headers) => ({
   instance: headers.get('x-server-instance'),
@@ -18,17 +20,21 @@ const serverHeaders = (headers: Headers) => ({
 const expected = { instance: TEST_INSTANCE, version: TEST_VERSION };
 
 describe('x-server-instance and x-server-version', () => {
-  let loopback: Loopback;
+  let loopback: Loopback<GrpcServer>;
 
   beforeAll(async () => {
-    loopback = await startLoopback({
-      sayHello: (request) => {
-        if (request.name === '') {
-          throw new InvalidFieldError('name', 'must not be empty');
-        }
-        return { message: `Hello, ${request.name}!` };
-      },
-    });
+    loopback = await serveOnLoopback(
+      createGrpcServer(
+        loopbackServerOptions({
+          sayHello: (request) => {
+            if (request.name === '') {
+              throw new InvalidFieldError('name', 'must not be empty');
+            }
+            return { message: `Hello, ${request.name}!` };
+          },
+        }),
+      ),
+    );
   });
 
   afterAll(async () => {

@@ -1,13 +1,14 @@
 import { Code, ConnectError, createClient } from '@connectrpc/connect';
 import { GreeterService } from '@protomesh/proto/greeter/v1';
 import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from '@protomesh/proto/grpc/health/v1';
-import { type Loopback, startLoopback } from './test-support.js';
+import { type Loopback, loopbackServerOptions, serveOnLoopback } from '@protomesh/testing';
+import { createGrpcServer, type GrpcServer } from './grpc-server.js';
 
 describe('grpc.health.v1.Health', () => {
-  let loopback: Loopback;
+  let loopback: Loopback<GrpcServer>;
 
   beforeEach(async () => {
-    loopback = await startLoopback();
+    loopback = await serveOnLoopback(createGrpcServer(loopbackServerOptions()));
   });
 
   afterEach(async () => {

@@ -2,8 +2,6 @@ import type { ServiceImpl } from '@connectrpc/connect';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from '@protomesh/proto/grpc/health/v1';
 
-export { ServingStatus };
-
 /**
  * The serving status of each service, as reported by grpc.health.v1.Health.
  * `""` stands for the whole server. Once shut down (a drain has begun) every

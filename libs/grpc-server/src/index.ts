@@ -1,6 +1,5 @@
-export * from './errors.js';
-export * from './fault.js';
-export * from './grpc-server.js';
-export * from './health.js';
-export * from './server-options.js';
-export * from './shutdown.js';
+export { createFaultInterceptor, describeFault, type FaultSpec, isFaultActive, readFaultSpec } from './fault.js';
+export { createGrpcServer, type DrainOutcome, type GrpcServer } from './grpc-server.js';
+export type { HealthRegistry } from './health.js';
+export type { GrpcServerOptions } from './server-options.js';
+export { exitOnSignals } from './shutdown.js';

@@ -2,7 +2,8 @@ import { create, toBinary } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { SayHelloRequestSchema } from '@protomesh/proto/greeter/v1';
 import { gzipSync } from 'node:zlib';
-import { grpcFrame, type Loopback, rawGrpcRequest, startLoopback } from './test-support.js';
+import { grpcFrame, type Loopback, loopbackServerOptions, rawGrpcRequest, serveOnLoopback } from '@protomesh/testing';
+import { createGrpcServer, type GrpcServer } from './grpc-server.js';
 
 const READ_MAX_BYTES = 1024;
 const MAX_TIMEOUT_MS = 10_000;
@@ -21,18 +22,22 @@ const codeOf = (call: Promise<unknown>) =>
   );
 
 describe('request limits and malformed input', () => {
-  let loopback: Loopback;
+  let loopback: Loopback<GrpcServer>;
   let handled: number;
 
   beforeAll(async () => {
-    loopback = await startLoopback({
-      readMaxBytes: READ_MAX_BYTES,
-      maxTimeoutMs: MAX_TIMEOUT_MS,
-      sayHello: (request) => {
-        handled++;
-        return { message: `${request.name.length} characters` };
-      },
-    });
+    loopback = await serveOnLoopback(
+      createGrpcServer(
+        loopbackServerOptions({
+          readMaxBytes: READ_MAX_BYTES,
+          maxTimeoutMs: MAX_TIMEOUT_MS,
+          sayHello: (request) => {
+            handled++;
+            return { message: `${request.name.length} characters` };
+          },
+        }),
+      ),
+    );
   });
 
   beforeEach(() => {
@@ -177,10 +182,10 @@ describe('request limits and malformed input', () => {
 });
 
 describe('default receive limit', () => {
-  let loopback: Loopback;
+  let loopback: Loopback<GrpcServer>;
 
   beforeAll(async () => {
-    loopback = await startLoopback();
+    loopback = await serveOnLoopback(createGrpcServer(loopbackServerOptions()));
   });
 
   afterAll(async () => {

@@ -8,7 +8,8 @@ import * as v1alpha from '@protomesh/proto/grpc/reflection/v1alpha';
 import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { type Loopback, startLoopback } from './test-support.js';
+import { type Loopback, loopbackServerOptions, serveOnLoopback } from '@protomesh/testing';
+import { createGrpcServer, type GrpcServer } from './grpc-server.js';
 
 const GREETER_FILE = 'greeter/v1/greeter.proto';
 const ALL_SERVICES = [
@@ -57,10 +58,10 @@ function toAnswer(response: v1.ServerReflectionResponse | v1alpha.ServerReflecti
 }
 
 describe('server reflection', () => {
-  let loopback: Loopback;
+  let loopback: Loopback<GrpcServer>;
 
   beforeAll(async () => {
-    loopback = await startLoopback();
+    loopback = await serveOnLoopback(createGrpcServer(loopbackServerOptions()));
   });
 
   afterAll(async () => {

@@ -1,42 +1,39 @@
-import { hostname } from 'node:os';
 import type { ConnectRouter, Interceptor } from '@connectrpc/connect';
 import type { Logger } from '@protomesh/runtime';
 
 export interface GrpcServerOptions {
-  /** Interface to listen on. Default `0.0.0.0`, so a sidecar in the pod can reach it. */
-  host?: string;
-  /** TCP port; 0 picks a free one. Default 8080. */
-  port?: number;
+  /** Interface to listen on. */
+  host: string;
+  /** TCP port; 0 picks a free one. */
+  port: number;
   /** Registers the application's services. Health and reflection are added for them. */
   routes: (router: ConnectRouter) => void;
   /**
-   * Application interceptors, run inside the error mapping and call logging,
+   * Application interceptors, run inside the outcome mapping and call log,
    * for the application's services only (never health or reflection).
+   * Default none.
    */
   interceptors?: Interceptor[];
   /**
-   * Interceptors run outside the call logging and error mapping, for every
+   * Interceptors run outside the outcome mapping and call log, for every
    * service (health and reflection included): they see each call's final
    * status as the client receives it, and whatever they put in context
-   * reaches the call log. Metrics and trace context go here.
+   * reaches the call log. Metrics and trace context go here. Default none.
    */
   outerInterceptors?: Interceptor[];
   logger: Logger;
-  /** Reported in the `x-server-instance` header of every response. Default: the host name. */
-  instance?: string;
+  /** Reported in the `x-server-instance` header of every response. */
+  instance: string;
   /** Reported in the `x-server-version` header of every response. */
   version: string;
+  /** Longest deadline (grpc-timeout) a client may ask for; longer ones get INVALID_ARGUMENT. */
+  maxTimeoutMs: number;
   /**
    * Largest accepted request message in bytes; larger ones get
    * RESOURCE_EXHAUSTED. Default 4 MiB, the receive cap of grpc-go and grpc-java
    * (Connect's own default is ~4 GiB).
    */
   readMaxBytes?: number;
-  /**
-   * Longest deadline (grpc-timeout) a client may ask for; longer ones get
-   * INVALID_ARGUMENT. Default 5 minutes.
-   */
-  maxTimeoutMs?: number;
   /**
    * Concurrent streams a client may open on one connection (the HTTP/2
    * SETTINGS_MAX_CONCURRENT_STREAMS). Default 1000: a sidecar multiplexes all
@@ -50,24 +47,17 @@ export interface GrpcServerOptions {
   maxSessionMemoryMb?: number;
 }
 
-export type ResolvedGrpcServerOptions = Required<Omit<GrpcServerOptions, 'interceptors' | 'outerInterceptors'>> & {
-  interceptors: Interceptor[];
-  outerInterceptors: Interceptor[];
-};
+export type ResolvedGrpcServerOptions = Required<GrpcServerOptions>;
 
-/** The one place defaults are filled in. */
+/** The one place the defaults of the optional settings are filled in. */
 export function resolveGrpcServerOptions(options: GrpcServerOptions): ResolvedGrpcServerOptions {
   return {
-    host: '0.0.0.0',
-    port: 8080,
-    instance: hostname(),
+    interceptors: [],
+    outerInterceptors: [],
     readMaxBytes: 4 * 1024 * 1024,
-    maxTimeoutMs: 5 * 60_000,
     maxConcurrentStreams: 1000,
     maxSessionMemoryMb: 64,
     ...stripUndefined(options),
-    interceptors: options.interceptors ?? [],
-    outerInterceptors: options.outerInterceptors ?? [],
   };
 }
 

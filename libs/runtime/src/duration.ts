@@ -26,13 +26,3 @@ export function parseDuration(text: string): number | undefined {
   const amount = Number(text.trim().slice(0, -unit.length));
   return Math.round(amount * unitMs[unit]);
 }
-
-/** Formats milliseconds in the largest unit that keeps the value whole. */
-export function formatDuration(ms: number): string {
-  for (const unit of ['h', 'm', 's'] as const) {
-    if (ms >= unitMs[unit] && ms % unitMs[unit] === 0) {
-      return `${ms / unitMs[unit]}${unit}`;
-    }
-  }
-  return `${ms}ms`;
-}

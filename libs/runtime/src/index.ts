@@ -1,7 +1,6 @@
-export * from './config-error.js';
-export * from './duration.js';
-export * from './env.js';
-export * from './grpc-status.js';
-export * from './logger.js';
-export * from './main-runner.js';
-export * from './sleep.js';
+export { ConfigError, EXIT_CONFIG } from './config-error.js';
+export { DURATION_FORM, DURATION_PATTERN, parseDuration } from './duration.js';
+export { type Env, EnvReader } from './env.js';
+export { createLogger, LOG_LEVELS, type Logger, type LogLevel } from './logger.js';
+export { runMain } from './main-runner.js';
+export { sleep } from './sleep.js';

@@ -1,7 +1,8 @@
-import { type ContextKey, createContextKey, type Interceptor } from '@connectrpc/connect';
+import { createContextKey, type Interceptor } from '@connectrpc/connect';
 import { ROOT_CONTEXT, trace, type Tracer } from '@opentelemetry/api';
+import { attemptsOf, callOutcome, OK_OUTCOME, watchStream } from '@protomesh/grpc-core';
 import { currentCallContext, writeTraceHeaders } from './call-context.js';
-import { observeCall, observeStream } from './rpc-call.js';
+import { observeCall } from './rpc-call.js';
 import type { RpcMetrics } from './rpc-metrics.js';
 
 export interface ClientTelemetryOptions {
@@ -9,11 +10,6 @@ export interface ClientTelemetryOptions {
   metrics: RpcMetrics;
   /** Records a CLIENT span per call when set; see startTraceExport. */
   tracer?: Tracer;
-  /**
-   * Where a retry interceptor placed inside this one leaves the number of
-   * attempts a call made. Default: none, every call is one attempt.
-   */
-  attemptsKey?: ContextKey<number>;
 }
 
 /**
@@ -25,28 +21,31 @@ export const traceIdKey = createContextKey('', { description: 'trace id of the o
 
 /**
  * Observes every outgoing call as a whole, retries and backoff included (put
- * it before the retry interceptor): metrics by method, final status and
- * attempts, a span when tracing is on, and the trace headers of the call
- * being handled (if any) forwarded to the callee.
+ * it before the retry interceptor, whose attempt count it reads): metrics by
+ * method, final status and attempts, a span when tracing is on, and the trace
+ * headers of the call being handled (if any) forwarded to the callee.
  */
 export function createClientTelemetryInterceptor(options: ClientTelemetryOptions): Interceptor {
-  const { metrics, tracer, attemptsKey } = options;
+  const { metrics, tracer } = options;
   return (next) => async (req) => {
     const parent = currentCallContext();
     const call = observeCall(metrics, req, parent?.otel ?? ROOT_CONTEXT, tracer);
     writeTraceHeaders(req.header, parent, call.span);
     const traced = call.span?.spanContext() ?? (parent && trace.getSpanContext(parent.otel));
     req.contextValues.set(traceIdKey, traced?.traceId ?? '');
-    const attempts = () => (attemptsKey === undefined ? 1 : req.contextValues.get(attemptsKey));
     try {
       const res = await next(req);
       if (!res.stream) {
-        call.end(undefined, attempts());
+        call.end(OK_OUTCOME, attemptsOf(req.contextValues));
         return res;
       }
-      return { ...res, message: observeStream(res.message, (error) => call.end(error, attempts())) };
+      const onEnd = (thrown: unknown) => {
+        call.end(thrown === undefined ? OK_OUTCOME : callOutcome(thrown), attemptsOf(req.contextValues));
+        return thrown;
+      };
+      return { ...res, message: watchStream(res.message, onEnd) };
     } catch (err) {
-      call.end(err, attempts());
+      call.end(callOutcome(err), attemptsOf(req.contextValues));
       throw err;
     }
   };

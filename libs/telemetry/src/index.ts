@@ -1,11 +1,5 @@
-export * from './call-context.js';
-export * from './client-interceptor.js';
-export * from './log-context.js';
-export * from './metrics-server.js';
-export * from './rpc-call.js';
-export * from './rpc-labels.js';
-export * from './rpc-metrics.js';
-export * from './server-interceptor.js';
-export * from './telemetry.js';
-export * from './telemetry-config.js';
-export * from './trace-export.js';
+export { traceIdKey } from './client-interceptor.js';
+export { withTraceContext } from './log-context.js';
+export { DEFAULT_METRICS_PORT, METRICS_PATH } from './metrics-server.js';
+export { startTelemetry, type Telemetry } from './telemetry.js';
+export { readTelemetryConfig, TELEMETRY_DEFAULTS, type TelemetryConfig } from './telemetry-config.js';

@@ -1,10 +1,10 @@
-import { Code, ConnectError } from '@connectrpc/connect';
+import { type CallOutcome, errorType } from '@protomesh/grpc-core';
 import { type Context, type Span, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
-import { errorTypeLabel, fullMethodName, RPC_SYSTEM_NAME, statusCodeLabel } from './rpc-labels.js';
+import { fullMethodName, RPC_SYSTEM_NAME } from './rpc-labels.js';
 import type { RpcMetrics } from './rpc-metrics.js';
 
-/** Ends an observed call with the error it failed with (undefined = OK); later calls are ignored. */
-export type EndObservedCall = (error: unknown, attempts?: number) => void;
+/** Ends an observed call with its outcome; later calls are ignored. */
+export type EndObservedCall = (outcome: CallOutcome, attempts?: number) => void;
 
 export interface ObservedCall {
   /** The call's span, when spans are recorded. */
@@ -42,21 +42,20 @@ export function observeCall(
   let ended = false;
   return {
     span,
-    end(error, attempts) {
+    end(outcome, attempts) {
       if (ended) {
         return;
       }
       ended = true;
-      const code = error === undefined ? undefined : ConnectError.from(error).code;
-      endMetrics(code, attempts);
+      endMetrics(outcome, attempts);
       if (span === undefined) {
         return;
       }
-      span.setAttribute('rpc.status_code', statusCodeLabel(code));
-      const errorType = errorTypeLabel(metrics.side, code);
-      if (errorType !== undefined) {
-        span.setAttribute('error.type', errorType);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: ConnectError.from(error).rawMessage });
+      span.setAttribute('rpc.status_code', outcome.status);
+      const type = errorType(metrics.side, outcome);
+      if (type !== undefined) {
+        span.setAttribute('error.type', type);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.error?.rawMessage });
       }
       span.end();
     },
@@ -73,40 +72,4 @@ function serverAttributes(url: string): Record<string, string | number> {
   } catch {
     return {};
   }
-}
-
-/**
- * A streamed response, observed to its end: the call ends when the stream
- * does, fails with the stream's error, or counts as cancelled when the reader
- * stops early. `wrapStep` runs each step of the source (the server keeps its
- * call context around the handler's generator this way).
- */
-export function observeStream<T>(
-  source: AsyncIterable<T>,
-  end: (error: unknown) => void,
-  wrapStep: <R>(step: () => R) => R = (step) => step(),
-): AsyncIterable<T> {
-  return {
-    [Symbol.asyncIterator]() {
-      const iterator = source[Symbol.asyncIterator]();
-      return {
-        async next() {
-          try {
-            const result = await wrapStep(() => iterator.next());
-            if (result.done) {
-              end(undefined);
-            }
-            return result;
-          } catch (err) {
-            end(err);
-            throw err;
-          }
-        },
-        async return(value?: unknown) {
-          end(new ConnectError('stream abandoned by its reader', Code.Canceled));
-          return (await wrapStep(() => iterator.return?.(value))) ?? { done: true, value: undefined };
-        },
-      };
-    },
-  };
 }

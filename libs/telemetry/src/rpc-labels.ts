@@ -1,6 +1,3 @@
-import { Code } from '@connectrpc/connect';
-import { type GrpcStatusName, grpcStatusName } from '@protomesh/runtime';
-
 /**
  * `rpc.system.name`. Connect implements the protocol, but what goes over the
  * wire (and what Istio sees) is gRPC: our servers accept only the gRPC
@@ -10,36 +7,6 @@ export const RPC_SYSTEM_NAME = 'grpc';
 
 /** The `rpc.method` value for a method outside the recognized set, as OpenTelemetry prescribes. */
 export const OTHER_METHOD = '_OTHER';
-
-/**
- * Codes that mean the server failed rather than the caller, per the
- * OpenTelemetry gRPC conventions: they set `error.type` and an error span
- * status on the server side. On the client side every code but OK does.
- */
-const SERVER_ERROR_CODES: ReadonlySet<Code> = new Set([
-  Code.Unknown,
-  Code.DeadlineExceeded,
-  Code.Unimplemented,
-  Code.Internal,
-  Code.Unavailable,
-  Code.DataLoss,
-]);
-
-export type RpcSide = 'server' | 'client';
-
-/** `rpc.status_code`: the canonical gRPC status name, `OK` for success. */
-export function statusCodeLabel(code: Code | undefined): GrpcStatusName {
-  return code === undefined ? 'OK' : grpcStatusName(code);
-}
-
-/** `error.type`: the status name when the call failed from this side's point of view. */
-export function errorTypeLabel(side: RpcSide, code: Code | undefined): GrpcStatusName | undefined {
-  if (code === undefined) {
-    return undefined;
-  }
-  const failed = side === 'client' || SERVER_ERROR_CODES.has(code);
-  return failed ? grpcStatusName(code) : undefined;
-}
 
 /** The fully-qualified `rpc.method`, e.g. `greeter.v1.GreeterService/SayHello`. */
 export function fullMethodName(req: { service: { typeName: string }; method: { name: string } }): string {

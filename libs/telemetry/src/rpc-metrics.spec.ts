@@ -1,10 +1,12 @@
-import { Code } from '@connectrpc/connect';
+import { Code, ConnectError } from '@connectrpc/connect';
+import { callOutcome, OK_OUTCOME } from '@protomesh/grpc-core';
 import { Registry } from 'prom-client';
 import { CALL_DURATION_BUCKETS, RPC_METRIC_NAMES, RpcMetrics } from './rpc-metrics.js';
-import { parseExposition, type Sample, sampleValue } from './test-support.js';
+import { parseExposition, type Sample, sampleValue } from '@protomesh/testing';
 
 const SAY_HELLO = 'greeter.v1.GreeterService/SayHello';
 const GREETER = { rpc_system_name: 'grpc', rpc_method: SAY_HELLO };
+const failed = (code: Code) => callOutcome(new ConnectError('failed', code));
 
 async function samples(registry: Registry): Promise<Sample[]> {
   return parseExposition(await registry.metrics());
@@ -14,10 +16,10 @@ describe('RpcMetrics', () => {
   it('records server calls by system, method and status name, with error.type for server faults', async () => {
     const registry = new Registry();
     const metrics = new RpcMetrics('server', { registry });
-    metrics.start(SAY_HELLO)(undefined);
-    metrics.start(SAY_HELLO)(undefined);
-    metrics.start(SAY_HELLO)(Code.InvalidArgument);
-    metrics.start(SAY_HELLO)(Code.DeadlineExceeded);
+    metrics.start(SAY_HELLO)(OK_OUTCOME);
+    metrics.start(SAY_HELLO)(OK_OUTCOME);
+    metrics.start(SAY_HELLO)(failed(Code.InvalidArgument));
+    metrics.start(SAY_HELLO)(failed(Code.DeadlineExceeded));
     const s = await samples(registry);
     const count = `${RPC_METRIC_NAMES.server.duration}_count`;
     expect(sampleValue(s, count, { ...GREETER, rpc_status_code: 'OK' })).toBe(2);
@@ -38,19 +40,19 @@ describe('RpcMetrics', () => {
     const second = metrics.start(SAY_HELLO);
     const active = async () => sampleValue(await samples(registry), RPC_METRIC_NAMES.server.active, GREETER);
     expect(await active()).toBe(2);
-    first(undefined);
-    first(undefined);
+    first(OK_OUTCOME);
+    first(OK_OUTCOME);
     expect(await active()).toBe(1);
-    second(Code.Unavailable);
+    second(failed(Code.Unavailable));
     expect(await active()).toBe(0);
   });
 
   it('counts the attempts of client calls by their final status', async () => {
     const registry = new Registry();
     const metrics = new RpcMetrics('client', { registry });
-    metrics.start(SAY_HELLO)(undefined, 3);
-    metrics.start(SAY_HELLO)(undefined, 1);
-    metrics.start(SAY_HELLO)(Code.Unavailable, 5);
+    metrics.start(SAY_HELLO)(OK_OUTCOME, 3);
+    metrics.start(SAY_HELLO)(OK_OUTCOME, 1);
+    metrics.start(SAY_HELLO)(failed(Code.Unavailable), 5);
     const s = await samples(registry);
     const attempts = RPC_METRIC_NAMES.client.attempts;
     expect(sampleValue(s, attempts, { ...GREETER, rpc_status_code: 'OK' })).toBe(4);
@@ -61,9 +63,9 @@ describe('RpcMetrics', () => {
   it('folds methods beyond maxMethods into _OTHER so the series stay bounded', async () => {
     const registry = new Registry();
     const metrics = new RpcMetrics('server', { registry, maxMethods: 1 });
-    metrics.start(SAY_HELLO)(undefined);
-    metrics.start('evil.v1.Evil/A')(undefined);
-    metrics.start('evil.v1.Evil/B')(undefined);
+    metrics.start(SAY_HELLO)(OK_OUTCOME);
+    metrics.start('evil.v1.Evil/A')(OK_OUTCOME);
+    metrics.start('evil.v1.Evil/B')(OK_OUTCOME);
     const counts = (await samples(registry)).filter((s) => s.name === `${RPC_METRIC_NAMES.server.duration}_count`);
     expect(counts.map((s) => [s.labels['rpc_method'], s.value])).toEqual([
       [SAY_HELLO, 1],

@@ -1,6 +1,6 @@
-import type { Code } from '@connectrpc/connect';
+import { type CallOutcome, errorType, type RpcSide } from '@protomesh/grpc-core';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { errorTypeLabel, MethodLabels, RPC_SYSTEM_NAME, type RpcSide, statusCodeLabel } from './rpc-labels.js';
+import { MethodLabels, RPC_SYSTEM_NAME } from './rpc-labels.js';
 
 /**
  * Boundaries in seconds. A superset of those OpenTelemetry advises for
@@ -42,8 +42,8 @@ export interface RpcMetricsOptions {
   maxMethods?: number;
 }
 
-/** Ends a call: its status (undefined = OK) and, on the client, the attempts it took. */
-export type EndCall = (code: Code | undefined, attempts?: number) => void;
+/** Ends a call: how it ended and, on the client, the attempts it took. */
+export type EndCall = (outcome: CallOutcome, attempts?: number) => void;
 
 /**
  * Duration, outcome and concurrency of the calls one side of a connection
@@ -92,15 +92,15 @@ export class RpcMetrics {
     this.active.inc(base);
     const started = performance.now();
     let ended = false;
-    return (code, attempts) => {
+    return (outcome, attempts) => {
       if (ended) {
         return;
       }
       ended = true;
       this.active.dec(base);
-      const labels = { ...base, rpc_status_code: statusCodeLabel(code) };
-      const errorType = errorTypeLabel(this.side, code);
-      const callLabels = errorType === undefined ? labels : { ...labels, error_type: errorType };
+      const labels = { ...base, rpc_status_code: outcome.status };
+      const type = errorType(this.side, outcome);
+      const callLabels = type === undefined ? labels : { ...labels, error_type: type };
       this.duration.observe(callLabels, (performance.now() - started) / 1000);
       if (this.attempts && attempts !== undefined && attempts > 0) {
         this.attempts.inc(callLabels, attempts);

@@ -5,11 +5,11 @@ import { RpcMetrics } from './rpc-metrics.js';
 import { createServerTelemetryInterceptor } from './server-interceptor.js';
 import {
   loopbackTransport,
-  type LoopbackServer,
+  type ConnectServer,
   type LoopbackTransport,
   parseExposition,
-  startLoopbackServer,
-} from './test-support.js';
+  startConnectServer,
+} from '@protomesh/testing';
 
 /** Sets (or, with undefined, removes) the grpc-timeout the server is told. */
 const serverTimeout =
@@ -26,13 +26,13 @@ const serverTimeout =
 
 describe('server telemetry when a call is cut off', () => {
   let registry: Registry;
-  let server: LoopbackServer;
+  let server: ConnectServer;
   let client: LoopbackTransport | undefined;
 
   beforeEach(async () => {
     registry = new Registry();
     // Like an injected delay: wait until the call is aborted, then fail with the abort reason.
-    server = await startLoopbackServer(
+    server = await startConnectServer(
       (router) =>
         router.service(GreeterService, {
           sayHello: (_req, ctx) =>

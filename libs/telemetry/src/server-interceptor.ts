@@ -1,7 +1,8 @@
-import { Code, ConnectError, type Interceptor } from '@connectrpc/connect';
+import type { Interceptor } from '@connectrpc/connect';
 import type { Tracer } from '@opentelemetry/api';
+import { callOutcome, OK_OUTCOME, watchStream } from '@protomesh/grpc-core';
 import { readCallContext, runInCallContext, withSpan } from './call-context.js';
-import { observeCall, observeStream } from './rpc-call.js';
+import { observeCall } from './rpc-call.js';
 import type { RpcMetrics } from './rpc-metrics.js';
 
 export interface ServerTelemetryOptions {
@@ -27,26 +28,17 @@ export function createServerTelemetryInterceptor(options: ServerTelemetryOptions
     try {
       const res = await runInCallContext(context, () => next(req));
       if (!res.stream) {
-        call.end(undefined);
+        call.end(OK_OUTCOME);
         return res;
       }
-      const end = (error: unknown) => call.end(error === undefined ? undefined : outcomeOf(req.signal, error));
-      return { ...res, message: observeStream(res.message, end, (step) => runInCallContext(context, step)) };
+      const onEnd = (thrown: unknown) => {
+        call.end(thrown === undefined ? OK_OUTCOME : callOutcome(thrown, req.signal));
+        return thrown;
+      };
+      return { ...res, message: watchStream(res.message, onEnd, (step) => runInCallContext(context, step)) };
     } catch (err) {
-      call.end(outcomeOf(req.signal, err));
+      call.end(callOutcome(err, req.signal));
       throw err;
     }
   };
-}
-
-/**
- * When the client goes away (resets the stream, drops the connection), Connect
- * aborts the call with a reason derived from the reset code: INTERNAL for the
- * INTERNAL_ERROR that Connect clients send when their deadline passes. The
- * server did not fail; its client left, which gRPC calls CANCELLED. An abort
- * by the server's own deadline keeps DEADLINE_EXCEEDED.
- */
-function outcomeOf(signal: AbortSignal, err: unknown): unknown {
-  const abandoned = signal.aborted && err === signal.reason && ConnectError.from(err).code !== Code.DeadlineExceeded;
-  return abandoned ? new ConnectError('the client went away', Code.Canceled) : err;
 }

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { startTelemetry, type Telemetry } from './telemetry.js';
 import { readTelemetryConfig } from './telemetry-config.js';
-import { loopbackTransport, startLoopbackServer } from './test-support.js';
+import { loopbackTransport, startConnectServer } from '@protomesh/testing';
 
 describe('readTelemetryConfig', () => {
   it('defaults to metrics on 9464 and no trace export', () => {
@@ -105,7 +105,7 @@ describe('startTelemetry', () => {
         logger,
         shutdownLimitMs: 300,
       });
-      const server = await startLoopbackServer(
+      const server = await startConnectServer(
         (router) => router.service(GreeterService, { sayHello: () => ({ message: 'hi' }) }),
         [telemetry.interceptor],
       );

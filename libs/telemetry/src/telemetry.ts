@@ -1,9 +1,9 @@
-import type { ContextKey, Interceptor } from '@connectrpc/connect';
+import type { Interceptor } from '@connectrpc/connect';
 import { setGlobalErrorHandler } from '@opentelemetry/core';
+import type { RpcSide } from '@protomesh/grpc-core';
 import type { Logger } from '@protomesh/runtime';
 import { createClientTelemetryInterceptor } from './client-interceptor.js';
 import { createMetricsRegistry, type MetricsServer, startMetricsServer } from './metrics-server.js';
-import type { RpcSide } from './rpc-labels.js';
 import { RpcMetrics } from './rpc-metrics.js';
 import { createServerTelemetryInterceptor } from './server-interceptor.js';
 import type { TelemetryConfig } from './telemetry-config.js';
@@ -17,8 +17,6 @@ export interface TelemetryOptions {
   config: TelemetryConfig;
   /** Interface of the metrics server. Default `0.0.0.0`. */
   metricsHost?: string;
-  /** Client side: where the retry interceptor counts attempts. */
-  attemptsKey?: ContextKey<number>;
   /** Receives the start-up lines: where the metrics are, where spans go. */
   logger: Logger;
   /**
@@ -60,7 +58,7 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
   const interceptor =
     options.side === 'server'
       ? createServerTelemetryInterceptor({ metrics, tracer })
-      : createClientTelemetryInterceptor({ metrics, tracer, attemptsKey: options.attemptsKey });
+      : createClientTelemetryInterceptor({ metrics, tracer });
   const metricsServer = await startMetricsServer({
     registry,
     host: options.metricsHost,

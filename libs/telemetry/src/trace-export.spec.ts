@@ -7,7 +7,7 @@ import { Registry } from 'prom-client';
 import { createClientTelemetryInterceptor } from './client-interceptor.js';
 import { RpcMetrics } from './rpc-metrics.js';
 import { createServerTelemetryInterceptor } from './server-interceptor.js';
-import { loopbackTransport, startLoopbackServer } from './test-support.js';
+import { loopbackTransport, startConnectServer } from '@protomesh/testing';
 import { readTraceExportConfig, startTraceExport } from './trace-export.js';
 
 describe('readTraceExportConfig', () => {
@@ -132,7 +132,7 @@ describe('OTLP export to a loopback receiver', () => {
     expect(config).toBeDefined();
     const traceExport = startTraceExport(config!, { name: 'greeter-server', version: '1.2.3', instance: 'pod-7' });
     const registry = new Registry();
-    const server = await startLoopbackServer(
+    const server = await startConnectServer(
       (router) =>
         router.service(GreeterService, {
           sayHello(req) {

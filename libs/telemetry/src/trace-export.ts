@@ -12,6 +12,17 @@ import {
 } from '@opentelemetry/sdk-trace';
 import { ConfigError, type Env, EnvReader } from '@protomesh/runtime';
 
+/** The OpenTelemetry SDK's defaults for the variables read here (the specification's values). */
+const OTEL_DEFAULTS = {
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
+  OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+  OTEL_TRACES_SAMPLER: 'parentbased_always_on',
+  OTEL_BSP_SCHEDULE_DELAY: '5000',
+  OTEL_BSP_EXPORT_TIMEOUT: '30000',
+  OTEL_BSP_MAX_QUEUE_SIZE: '2048',
+  OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '512',
+};
+
 const SAMPLERS = [
   'parentbased_always_on',
   'parentbased_always_off',
@@ -45,7 +56,7 @@ export interface TraceExportConfig {
  * or an OTLP protocol of grpc, is a config error rather than silence.
  */
 export function readTraceExportConfig(environment: Env): TraceExportConfig | undefined {
-  const env = new EnvReader(environment);
+  const env = new EnvReader(environment, OTEL_DEFAULTS);
   if (env.raw('OTEL_SDK_DISABLED')?.toLowerCase() === 'true') {
     return undefined;
   }
@@ -61,18 +72,18 @@ export function readTraceExportConfig(environment: Env): TraceExportConfig | und
     return undefined;
   }
   for (const name of ['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'OTEL_EXPORTER_OTLP_PROTOCOL']) {
-    env.oneOf(name, 'http/json', ['http/json', 'http/protobuf']);
+    env.oneOf(name, ['http/json', 'http/protobuf']);
   }
   return {
     endpointSetting,
-    endpoint: env.url(endpointSetting, ''),
-    sampler: env.oneOf('OTEL_TRACES_SAMPLER', 'parentbased_always_on', SAMPLERS),
+    endpoint: env.url(endpointSetting),
+    sampler: env.oneOf('OTEL_TRACES_SAMPLER', SAMPLERS),
     samplerRatio: readRatio(env, 'OTEL_TRACES_SAMPLER_ARG'),
     batch: {
-      scheduledDelayMillis: env.integer('OTEL_BSP_SCHEDULE_DELAY', 5_000, 0, 3_600_000),
-      exportTimeoutMillis: env.integer('OTEL_BSP_EXPORT_TIMEOUT', 30_000, 1, 3_600_000),
-      maxQueueSize: env.integer('OTEL_BSP_MAX_QUEUE_SIZE', 2_048, 1, 1_000_000),
-      maxExportBatchSize: env.integer('OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 512, 1, 1_000_000),
+      scheduledDelayMillis: env.integer('OTEL_BSP_SCHEDULE_DELAY', 0, 3_600_000),
+      exportTimeoutMillis: env.integer('OTEL_BSP_EXPORT_TIMEOUT', 1, 3_600_000),
+      maxQueueSize: env.integer('OTEL_BSP_MAX_QUEUE_SIZE', 1, 1_000_000),
+      maxExportBatchSize: env.integer('OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 1, 1_000_000),
     },
   };
 }

@@ -19,11 +19,11 @@ import { RpcMetrics } from './rpc-metrics.js';
 import { createServerTelemetryInterceptor } from './server-interceptor.js';
 import {
   loopbackTransport,
-  type LoopbackServer,
+  type ConnectServer,
   parseExposition,
   sampleValue,
-  startLoopbackServer,
-} from './test-support.js';
+  startConnectServer,
+} from '@protomesh/testing';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 const CALLER_SPAN_ID = 'b7ad6b7169203331';
@@ -99,9 +99,9 @@ class Chain {
     }
   }
 
-  private async server(impl: Greeter, metrics: RpcMetrics, tracer: Tracer | undefined): Promise<LoopbackServer> {
+  private async server(impl: Greeter, metrics: RpcMetrics, tracer: Tracer | undefined): Promise<ConnectServer> {
     const routes = (router: ConnectRouter) => router.service(GreeterService, impl);
-    const server = await startLoopbackServer(routes, [createServerTelemetryInterceptor({ metrics, tracer })]);
+    const server = await startConnectServer(routes, [createServerTelemetryInterceptor({ metrics, tracer })]);
     this.closers.push(() => server.close());
     return server;
   }

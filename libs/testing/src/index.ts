@@ -1,2 +1,49 @@
-export * from './bundle-process.js';
-export * from './prometheus.js';
+export {
+  BUNDLE_NODE,
+  BundleProcess,
+  callLines,
+  CLIENT_BUNDLE,
+  type Exit,
+  killAll,
+  type LogLine,
+  runToExit,
+  SERVER_BUNDLE,
+  type StartedServer,
+  startServer,
+  unusedPort,
+  waitForCalls,
+} from './bundle-process.js';
+export { declaredMetrics, metricsUrl, parseExposition, type Sample, sampleValue } from './exposition.js';
+export { grpcFrame, type RawRequest, type RawResponse, rawGrpcRequest, SAY_HELLO_PATH } from './grpc-frames.js';
+export {
+  type GrpcJsGreeter,
+  GrpcJsClient,
+  type PeerAnswer,
+  readAll,
+  startGrpcJsGreeter,
+  type UnaryOutcome,
+} from './grpc-js-peer.js';
+export {
+  type ConnectServer,
+  greet,
+  type ListeningServer,
+  type Loopback,
+  loopbackServerOptions,
+  loopbackTransport,
+  type LoopbackTransport,
+  type RequestInterceptor,
+  type SayHelloHandler,
+  serveOnLoopback,
+  startConnectServer,
+  TEST_INSTANCE,
+  TEST_VERSION,
+} from './loopback.js';
+export { README, readmeSettings } from './readme.js';
+export {
+  type ActiveTarget,
+  Prometheus,
+  PROMETHEUS_BINARY,
+  type ScrapeTarget,
+  staticScrapeConfigs,
+  type VectorSample,
+} from './prometheus.js';

@@ -40,20 +40,20 @@ export function readBenchOptions(argv: readonly string[], env: Env, serverCount:
     return 'help';
   }
   // A value is checked under the name the user wrote it as, so an error names that.
-  const read = <T>(setting: Setting, parse: (reader: EnvReader, name: string) => T): T => {
+  const read = <T>(setting: Setting, fallback: string, parse: (reader: EnvReader, name: string) => T): T => {
     const flag = flags[setting];
     return flag === undefined
-      ? parse(new EnvReader(env), settings[setting])
+      ? parse(new EnvReader(env, { [settings[setting]]: fallback }), settings[setting])
       : parse(new EnvReader({ [`--${setting}`]: flag }), `--${setting}`);
   };
   const load = {
-    connections: read('connections', (r, name) => r.integer(name, 8, 1, 1000)),
-    streams: read('streams', (r, name) => streamList(name, r.raw(name))),
-    durationMs: read('duration', (r, name) => r.duration(name, 5_000, 1_000, 600_000)),
-    warmupMs: read('warmup', (r, name) => r.duration(name, 1_000, 0, 60_000)),
+    connections: read('connections', '8', (r, name) => r.integer(name, 1, 1000)),
+    streams: read('streams', '1,10,100', (r, name) => streamList(name, r.string(name))),
+    durationMs: read('duration', '5s', (r, name) => r.duration(name, 1_000, 600_000)),
+    warmupMs: read('warmup', '1s', (r, name) => r.duration(name, 0, 60_000)),
   };
-  const timeoutMs = read('timeout', (r, name) =>
-    r.duration(name, plannedLoadMs(load, serverCount) + 60_000, 10_000, 3_600_000),
+  const timeoutMs = read('timeout', `${plannedLoadMs(load, serverCount) + 60_000}ms`, (r, name) =>
+    r.duration(name, 10_000, 3_600_000),
   );
   return { ...load, timeoutMs };
 }
@@ -67,10 +67,7 @@ function parseFlags(argv: readonly string[]): Partial<Record<Setting, string>> &
   }
 }
 
-function streamList(name: string, text: string | undefined): number[] {
-  if (text === undefined) {
-    return [1, 10, 100];
-  }
+function streamList(name: string, text: string): number[] {
   const values = text.split(',').map((part) => (/^[0-9]+$/.test(part.trim()) ? Number(part) : NaN));
   if (values.some((value) => !(value >= 1 && value <= 1000))) {
     throw new ConfigError(name, 'a comma-separated list of integers from 1 to 1000 such as 1,10,100', text);

@@ -1,5 +1,6 @@
 import { AuthorizationPolicy } from '@kubernetes-models/istio/security.istio.io/v1/AuthorizationPolicy';
 import { PeerAuthentication } from '@kubernetes-models/istio/security.istio.io/v1/PeerAuthentication';
+import { PodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
 import { DestinationRule } from '@kubernetes-models/istio/networking.istio.io/v1/DestinationRule';
 import { VirtualService } from '@kubernetes-models/istio/networking.istio.io/v1/VirtualService';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
@@ -58,16 +59,17 @@ export const models: Readonly<Record<string, ModelInfo>> = {
     '@kubernetes-models/istio/security.istio.io/v1/AuthorizationPolicy',
     'IAuthorizationPolicy',
   ),
-  // No installed model: checked structurally, typed by a transcription (see pod-monitor-types.ts).
   'monitoring.coreos.com/v1/PodMonitor': {
+    // The model checks the schema; what it lets through but Prometheus would
+    // not take, or what would select nothing, is checked by pod-monitor.ts.
     validate: (doc) => {
+      new PodMonitor(doc as never).validate();
       const violations = podMonitorViolations(doc);
       if (violations.length > 0) {
         throw new Error(violations.join('; '));
       }
     },
-    // Resolved from tests-spec/, where the unknown-field check compiles the documents.
-    module: './support/pod-monitor-types.js',
+    module: '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor',
     type: 'IPodMonitor',
   },
 };

@@ -1,7 +1,12 @@
+import type { IPodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
 import type { Manifest } from './helm.ts';
-import type { IPodMonitor } from './pod-monitor-types.ts';
 
-/** The CRD's Duration pattern (pkg/apis/monitoring/v1 Duration). */
+/**
+ * The CRD's Duration pattern (pkg/apis/monitoring/v1 Duration), which the
+ * PodMonitor model's validate() applies to interval and scrapeTimeout. The
+ * model does not export it, so it is written out here for values.schema.json
+ * (metrics.podMonitor.interval); the podmonitor spec checks both agree.
+ */
 export const PROMETHEUS_DURATION =
   /^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -9,10 +14,13 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const WRITING_ACTIONS = new Set(['replace', 'hashmod', 'lowercase', 'uppercase', 'keepequal', 'dropequal']);
 
 /**
- * Every way a PodMonitor breaks its CRD or cannot select anything: the
- * required selector (non-empty, or it would select every pod of the
- * namespace), at least one endpoint naming a port, durations, and relabelings
- * Prometheus would refuse. Empty when it is sound.
+ * What the PodMonitor model's validate() lets through (it checks types,
+ * required fields, enums and durations, not the semantics) and a PodMonitor
+ * must still meet to select anything and to pass Prometheus: a non-empty
+ * selector (an empty one selects every pod of the namespace), at least one
+ * endpoint naming a port, an absolute path, and relabelings Prometheus would
+ * refuse (Prometheus 2 label names, targetLabel where the action writes one,
+ * a regex that compiles). Empty when it is sound.
  */
 export function podMonitorViolations(doc: Manifest): string[] {
   const monitor = doc as unknown as IPodMonitor;
@@ -33,12 +41,6 @@ export function podMonitorViolations(doc: Manifest): string[] {
     }
     if (endpoint.path !== undefined && !endpoint.path.startsWith('/')) {
       violations.push(`${at}.path must start with /, got ${endpoint.path}`);
-    }
-    for (const field of ['interval', 'scrapeTimeout'] as const) {
-      const value = endpoint[field];
-      if (value !== undefined && !PROMETHEUS_DURATION.test(value)) {
-        violations.push(`${at}.${field} must be a Prometheus duration, got ${value}`);
-      }
     }
     (endpoint.relabelings ?? []).forEach((relabel, r) => {
       const rat = `${at}.relabelings[${r}]`;

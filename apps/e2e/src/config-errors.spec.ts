@@ -1,0 +1,57 @@
+import { EXIT_CONFIG } from '@protomesh/runtime';
+import { CLIENT_BUNDLE, killAll, runToExit, SERVER_BUNDLE } from '@protomesh/testing';
+
+// Starting bundles on a busy machine can outlast Jest's 5 s default; each wait has its own bound.
+jest.setTimeout(30_000);
+
+/** The one stderr line a bundle printed before exiting 2 with nothing on stdout. */
+async function configErrorLine(bundle: string, env: Record<string, string>): Promise<string> {
+  const { exit, process } = await runToExit(bundle, env, 10_000);
+  expect(exit.code).toBe(EXIT_CONFIG);
+  const lines = process.stderr.split('\n').filter((line) => line !== '');
+  expect(lines).toHaveLength(1);
+  expect(process.lines).toEqual([]);
+  return lines[0];
+}
+
+describe('server bundle with a bad setting', () => {
+  afterEach(killAll);
+
+  // HOST/PORT keep a bundle that wrongly started off the shared port 8080.
+  const safe = { HOST: '127.0.0.1', PORT: '0' };
+
+  it.each([
+    ['PORT', { PORT: 'abc' }],
+    ['DRAIN_TIMEOUT', { ...safe, DRAIN_TIMEOUT: '10' }],
+    ['FAULT_DELAY_PERCENT', { ...safe, FAULT_DELAY: '1s' }],
+    ['LOG_LEVEL', { ...safe, LOG_LEVEL: 'loud' }],
+    ['METRICS_PORT', { HOST: '127.0.0.1', PORT: '8080', METRICS_PORT: '8080' }],
+    ['METRICS_PORT', { ...safe, METRICS_PORT: 'nine' }],
+    [
+      'OTEL_TRACES_SAMPLER',
+      { ...safe, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318', OTEL_TRACES_SAMPLER: 'often' },
+    ],
+  ])('exits 2 with one stderr line naming %s (%j)', async (setting, env) => {
+    expect(await configErrorLine(SERVER_BUNDLE, env)).toMatch(
+      new RegExp(`^config error: ${setting}: expected .+, got ".*"$`),
+    );
+  });
+});
+
+describe('client bundle with a bad setting', () => {
+  afterEach(killAll);
+
+  // A client that wrongly started would call 127.0.0.1:9 (discard) and end after one call.
+  const safe = { SERVER_URL: 'http://127.0.0.1:9', COUNT: '1', MAX_ATTEMPTS: '1' };
+
+  it.each([
+    ['TIMEOUT', { ...safe, TIMEOUT: 'abc' }],
+    ['SERVER_URL', { ...safe, SERVER_URL: 'ftp://x' }],
+    ['MAX_ATTEMPTS', { ...safe, MAX_ATTEMPTS: '9' }],
+    ['EXPECT', { ...safe, EXPECT: 'NOPE' }],
+  ])('exits 2 with one stderr line naming %s', async (setting, env) => {
+    expect(await configErrorLine(CLIENT_BUNDLE, env)).toMatch(
+      new RegExp(`^config error: ${setting}: expected .+, got ".*"$`),
+    );
+  });
+});

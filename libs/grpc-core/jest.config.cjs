@@ -1,0 +1,4 @@
+module.exports = {
+  displayName: '@protomesh/grpc-core',
+  preset: '../../jest.preset.js',
+};

@@ -1,0 +1,6 @@
+export { attemptsKey, attemptsOf } from './attempts.js';
+export { type CallOutcome, callOutcome, errorType, isServerBug, OK_OUTCOME, type RpcSide } from './call-outcome.js';
+export { GRPC_STATUS_NAMES, grpcStatusCode, type GrpcStatusName, grpcStatusName } from './grpc-status.js';
+export { formatGrpcTimeout, parseGrpcTimeout } from './grpc-timeout.js';
+export { InvalidFieldError } from './invalid-field-error.js';
+export { watchStream } from './watch-stream.js';
