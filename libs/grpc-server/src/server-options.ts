@@ -48,6 +48,13 @@ export interface GrpcServerOptions {
    * Default 64; Node's 10 MB refuses hundreds of concurrent calls.
    */
   maxSessionMemoryMb?: number;
+  /**
+   * Serve unary calls on the unary fast path instead of Connect's generic
+   * handler. Default true. Accepted but not used yet: the fast path is being
+   * built on its own branch; the conformance suite already runs both settings
+   * (UNARY_FAST_PATH=on|off) so that either must pass it.
+   */
+  unaryFastPath?: boolean;
 }
 
 export type ResolvedGrpcServerOptions = Required<Omit<GrpcServerOptions, 'interceptors' | 'outerInterceptors'>> & {
@@ -65,6 +72,7 @@ export function resolveGrpcServerOptions(options: GrpcServerOptions): ResolvedGr
     maxTimeoutMs: 5 * 60_000,
     maxConcurrentStreams: 1000,
     maxSessionMemoryMb: 64,
+    unaryFastPath: true,
     ...stripUndefined(options),
     interceptors: options.interceptors ?? [],
     outerInterceptors: options.outerInterceptors ?? [],
