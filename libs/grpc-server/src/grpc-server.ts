@@ -1,5 +1,4 @@
 import { Code, ConnectError, type ConnectRouter, type Interceptor } from '@connectrpc/connect';
-import { connectNodeAdapter } from '@connectrpc/connect-node';
 import { Health } from '@protomesh/proto/grpc/health/v1';
 import * as reflectionV1 from '@protomesh/proto/grpc/reflection/v1';
 import * as reflectionV1alpha from '@protomesh/proto/grpc/reflection/v1alpha';
@@ -8,6 +7,7 @@ import * as http2 from 'node:http2';
 import { createCallLogInterceptor } from './call-log.js';
 import { errorMappingInterceptor } from './errors.js';
 import { createHealthService, HealthRegistry } from './health.js';
+import { grpcNodeAdapter } from './node-adapter.js';
 import { createReflectionServices } from './reflection.js';
 import { type GrpcServerOptions, resolveGrpcServerOptions } from './server-options.js';
 import { unimplementedFallback } from './unimplemented.js';
@@ -42,7 +42,8 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   const health = new HealthRegistry();
   let draining = false;
 
-  const handler = connectNodeAdapter({
+  const handler = grpcNodeAdapter({
+    logger: opts.logger,
     grpc: true,
     grpcWeb: false,
     connect: false,
