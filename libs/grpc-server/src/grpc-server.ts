@@ -1,5 +1,4 @@
 import { Code, ConnectError, type ConnectRouter, type Interceptor } from '@connectrpc/connect';
-import { connectNodeAdapter } from '@connectrpc/connect-node';
 import { Health } from '@protomesh/proto/grpc/health/v1';
 import * as reflectionV1 from '@protomesh/proto/grpc/reflection/v1';
 import * as reflectionV1alpha from '@protomesh/proto/grpc/reflection/v1alpha';
@@ -7,6 +6,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import * as http2 from 'node:http2';
 import { createHealthService, HealthRegistry } from './health.js';
 import { createOutcomeInterceptor } from './outcome-interceptor.js';
+import { grpcNodeAdapter } from './node-adapter.js';
 import { createReflectionServices } from './reflection.js';
 import { type GrpcServerOptions, resolveGrpcServerOptions } from './server-options.js';
 import { unimplementedFallback } from './unimplemented.js';
@@ -41,7 +41,8 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   const health = new HealthRegistry();
   let draining = false;
 
-  const handler = connectNodeAdapter({
+  const handler = grpcNodeAdapter({
+    logger: opts.logger,
     grpc: true,
     grpcWeb: false,
     connect: false,

@@ -1,5 +1,6 @@
-export { createFaultInterceptor, describeFault, type FaultSpec, isFaultActive, readFaultSpec } from './fault.js';
+export { type FaultSpec } from './fault.js';
 export { createGrpcServer, type DrainOutcome, type GrpcServer } from './grpc-server.js';
 export type { HealthRegistry } from './health.js';
 export type { GrpcServerOptions } from './server-options.js';
-export { exitOnSignals } from './shutdown.js';
+export { type RunningService, type ServiceOptions, startService } from './service.js';
+export { readServiceConfig, SERVICE_DEFAULTS, type ServiceConfig } from './service-config.js';

@@ -45,6 +45,13 @@ export interface GrpcServerOptions {
    * Default 64; Node's 10 MB refuses hundreds of concurrent calls.
    */
   maxSessionMemoryMb?: number;
+  /**
+   * Serve unary calls on the unary fast path instead of Connect's generic
+   * handler. Default true. Accepted but not used yet: the fast path is being
+   * built on its own branch; the conformance suite already runs both settings
+   * (UNARY_FAST_PATH=on|off) so that either must pass it.
+   */
+  unaryFastPath?: boolean;
 }
 
 export type ResolvedGrpcServerOptions = Required<GrpcServerOptions>;
@@ -57,6 +64,7 @@ export function resolveGrpcServerOptions(options: GrpcServerOptions): ResolvedGr
     readMaxBytes: 4 * 1024 * 1024,
     maxConcurrentStreams: 1000,
     maxSessionMemoryMb: 64,
+    unaryFastPath: true,
     ...stripUndefined(options),
   };
 }

@@ -39,6 +39,7 @@ export {
   TEST_VERSION,
 } from './loopback.js';
 export { README, readmeSettings } from './readme.js';
+export { describeWhen, goMissing } from './requirements.js';
 export {
   type ActiveTarget,
   Prometheus,

@@ -1,14 +1,11 @@
-import { ConfigError } from '@protomesh/runtime';
-import { readFileSync } from 'node:fs';
+import { ConfigError, type Env } from '@protomesh/runtime';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
-import { TELEMETRY_DEFAULTS } from '@protomesh/telemetry';
-import { readmeSettings } from '@protomesh/testing';
-import { readServerConfig, SERVER_DEFAULTS } from './config.js';
+import { readServiceConfig } from './service-config.js';
 
-const { version } = JSON.parse(readFileSync(join(__dirname, '../package.json'), 'utf8')) as { version: string };
+const version = '1.2.3-build';
+const readServerConfig = (env: Env) => readServiceConfig(env, version);
 
-describe('readServerConfig', () => {
+describe('readServiceConfig', () => {
   it('has documented defaults for an empty environment', () => {
     expect(readServerConfig({})).toEqual({
       port: 8080,
@@ -18,6 +15,7 @@ describe('readServerConfig', () => {
       maxDeadlineMs: 300_000,
       instance: hostname(),
       version,
+      unaryFastPath: true,
       fault: {},
     });
   });
@@ -36,6 +34,7 @@ describe('readServerConfig', () => {
         MAX_DEADLINE: '1m',
         POD_NAME: 'greeter-abc',
         SERVICE_VERSION: '9.9.9',
+        UNARY_FAST_PATH: 'off',
         FAULT_DELAY: '250ms',
         FAULT_DELAY_PERCENT: '12.5',
         FAULT_ABORT_STATUS: 'UNAVAILABLE',
@@ -49,6 +48,7 @@ describe('readServerConfig', () => {
       maxDeadlineMs: 60_000,
       instance: 'greeter-abc',
       version: '9.9.9',
+      unaryFastPath: false,
       fault: { delay: { ms: 250, percent: 12.5 }, abort: { status: 'UNAVAILABLE', percent: 100 } },
     });
   });
@@ -58,6 +58,7 @@ describe('readServerConfig', () => {
     ['PORT', { PORT: '65536' }],
     ['PORT', { PORT: '-1' }],
     ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
+    ['UNARY_FAST_PATH', { UNARY_FAST_PATH: 'true' }],
     ['DRAIN_TIMEOUT', { DRAIN_TIMEOUT: '10' }],
     ['MAX_DEADLINE', { MAX_DEADLINE: '0s' }],
     ['FAULT_DELAY_PERCENT', { FAULT_DELAY: '1s' }],
@@ -75,20 +76,13 @@ describe('readServerConfig', () => {
     expect(thrown).toBeInstanceOf(ConfigError);
     expect(thrown).toMatchObject({ setting });
   });
-});
 
-describe('the README table of server settings', () => {
-  const documented = readmeSettings('## Server');
-
-  it('states every default the parser has, as the parser has it', () => {
-    for (const [name, value] of Object.entries({ ...SERVER_DEFAULTS, ...TELEMETRY_DEFAULTS })) {
-      expect([name, documented.get(name)]).toEqual([name, value]);
-    }
-  });
-
-  it('states no default the parser lacks, and describes the rest', () => {
-    const stated = [...documented].filter(([, value]) => value !== undefined).map(([name]) => name);
-    expect(stated.sort()).toEqual(Object.keys({ ...SERVER_DEFAULTS, ...TELEMETRY_DEFAULTS }).sort());
-    expect([...documented.keys()]).toEqual(expect.arrayContaining(['POD_NAME', 'SERVICE_VERSION', 'FAULT_DELAY']));
+  it('lets a program replace some defaults', () => {
+    expect(readServiceConfig({}, version, { HOST: '127.0.0.1', PORT: '0', DRAIN_TIMEOUT: '2s' })).toMatchObject({
+      host: '127.0.0.1',
+      port: 0,
+      drainTimeoutMs: 2_000,
+      maxDeadlineMs: 300_000,
+    });
   });
 });

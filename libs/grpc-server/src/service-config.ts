@@ -1,23 +1,23 @@
-import { type FaultSpec, readFaultSpec } from '@protomesh/grpc-server';
 import { type Env, EnvReader, LOG_LEVELS, type LogLevel } from '@protomesh/runtime';
 import { hostname } from 'node:os';
-import { version } from '../package.json';
+import { type FaultSpec, readFaultSpec } from './fault.js';
 
 /**
- * The server's settings and their defaults, as they would be written in the
- * environment. The one place the defaults are stated: the README's table is
- * checked against it. POD_NAME and SERVICE_VERSION default to the host name
- * and to the version this build was made from.
+ * A gRPC service's settings and their defaults, as they would be written in
+ * the environment. The one place the defaults are stated: the README's table
+ * is checked against it. POD_NAME defaults to the host name and
+ * SERVICE_VERSION to the version the program was built from.
  */
-export const SERVER_DEFAULTS = {
+export const SERVICE_DEFAULTS = {
   PORT: '8080',
   HOST: '0.0.0.0',
   LOG_LEVEL: 'info',
   DRAIN_TIMEOUT: '10s',
   MAX_DEADLINE: '5m',
+  UNARY_FAST_PATH: 'on',
 } as const;
 
-export interface ServerConfig {
+export interface ServiceConfig {
   /** The gRPC port. */
   readonly port: number;
   /** The listen address. */
@@ -31,12 +31,24 @@ export interface ServerConfig {
   readonly instance: string;
   /** Reported in `x-server-version`. */
   readonly version: string;
+  /** Unary gRPC calls on the lean path; off serves every call through connect-node. */
+  readonly unaryFastPath: boolean;
   /** The app-mode fault: off unless both halves of a fault are set. */
   readonly fault: FaultSpec;
 }
 
-export function readServerConfig(environment: Env): ServerConfig {
-  const env = new EnvReader(environment, { ...SERVER_DEFAULTS, POD_NAME: hostname(), SERVICE_VERSION: version });
+/**
+ * Reads a service's settings. `version` is the version the program was built
+ * from; `defaults` replaces some of SERVICE_DEFAULTS for a program that is
+ * not the product server (the conformance server listens where its runner says).
+ */
+export function readServiceConfig(environment: Env, version: string, defaults: Env = {}): ServiceConfig {
+  const env = new EnvReader(environment, {
+    ...SERVICE_DEFAULTS,
+    POD_NAME: hostname(),
+    SERVICE_VERSION: version,
+    ...defaults,
+  });
   return {
     port: env.integer('PORT', 0, 65535),
     host: env.string('HOST'),
@@ -45,6 +57,7 @@ export function readServerConfig(environment: Env): ServerConfig {
     maxDeadlineMs: env.duration('MAX_DEADLINE', 1, 86_400_000),
     instance: env.string('POD_NAME'),
     version: env.string('SERVICE_VERSION'),
+    unaryFastPath: env.oneOf('UNARY_FAST_PATH', ['on', 'off']) === 'on',
     fault: readFaultSpec(env),
   };
 }

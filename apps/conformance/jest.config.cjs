@@ -1,0 +1,4 @@
+module.exports = {
+  displayName: '@protomesh/conformance',
+  preset: '../../jest.preset.js',
+};
