@@ -1,4 +1,4 @@
-import { createClient } from '@connectrpc/connect';
+import { createClient, createRouterTransport } from '@connectrpc/connect';
 import { GreeterService } from '@protomesh/proto/greeter/v1';
 import { ConfigError } from '@protomesh/runtime';
 import { pino } from 'pino';
@@ -84,7 +84,14 @@ describe('startTelemetry', () => {
     });
     started.push(second);
     expect(second.metricsServer).toBeUndefined();
-    expect(second.interceptor).toEqual(expect.any(Function));
+    // The app keeps serving: calls still pass through the interceptor.
+    const transport = createRouterTransport(
+      (router) => router.service(GreeterService, { sayHello: () => ({ message: 'still here' }) }),
+      { transport: { interceptors: [second.interceptor] } },
+    );
+    await expect(createClient(GreeterService, transport).sayHello({ name: 'x' })).resolves.toMatchObject({
+      message: 'still here',
+    });
     expect(lines[1]).toMatchObject({ level: 50, port, msg: 'metrics server not started', err: { code: 'EADDRINUSE' } });
   });
 
