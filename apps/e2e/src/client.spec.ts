@@ -4,6 +4,7 @@ import {
   callLines,
   killAll,
   runToExit,
+  SERVERS,
   type StartedServer,
   startServer,
   unusedPort,
@@ -17,11 +18,11 @@ function runClient(url: string, env: Record<string, string>, timeoutMs = 10_000)
   return runToExit(CLIENT_BUNDLE, { SERVER_URL: url, INTERVAL: '100ms', ...env }, timeoutMs);
 }
 
-describe('client bundle against the server bundle', () => {
+describe.each(SERVERS)('client bundle against the $name', ({ program }) => {
   afterEach(killAll);
 
   it('makes COUNT calls, logs each with the server that answered, and exits 0', async () => {
-    const server = await startServer({ POD_NAME: 'pod-a', SERVICE_VERSION: '2.0.0' });
+    const server = await startServer({ POD_NAME: 'pod-a', SERVICE_VERSION: '2.0.0' }, program);
     const { exit, process } = await runClient(server.url, { COUNT: '3', NAME: 'Ada' });
     expect(exit.code).toBe(0);
     const calls = callLines(process);
@@ -40,7 +41,7 @@ describe('client bundle against the server bundle', () => {
   });
 
   it('logs no trace id when nothing traces, and the same trace id as the server when spans are exported', async () => {
-    const server = await startServer({ LOG_LEVEL: 'debug' });
+    const server = await startServer({ LOG_LEVEL: 'debug' }, program);
     const untraced = await runClient(server.url, { COUNT: '1' });
     expect(callLines(untraced.process)[0]).not.toHaveProperty('trace_id');
 
@@ -57,22 +58,11 @@ describe('client bundle against the server bundle', () => {
     expect(serverCalls.map((line) => line.trace_id)).toEqual(expect.arrayContaining(traceIds));
   });
 
-  it('reports UNAVAILABLE after MAX_ATTEMPTS when nothing listens, and exits 1', async () => {
-    const port = await unusedPort();
-    const { exit, process } = await runClient(`http://127.0.0.1:${port}`, { COUNT: '2', MAX_ATTEMPTS: '4' });
-    expect(exit.code).toBe(1);
-    expect(callLines(process)).toEqual([
-      expect.objectContaining({ code: 'UNAVAILABLE', attempts: 4, serverInstance: null }),
-      expect.objectContaining({ code: 'UNAVAILABLE', attempts: 4, serverInstance: null }),
-    ]);
-  });
-
   it('retries a server-side UNAVAILABLE abort MAX_ATTEMPTS times', async () => {
-    const server = await startServer({
-      POD_NAME: 'pod-abort',
-      FAULT_ABORT_STATUS: 'UNAVAILABLE',
-      FAULT_ABORT_PERCENT: '100',
-    });
+    const server = await startServer(
+      { POD_NAME: 'pod-abort', FAULT_ABORT_STATUS: 'UNAVAILABLE', FAULT_ABORT_PERCENT: '100' },
+      program,
+    );
     const { exit, process } = await runClient(server.url, { COUNT: '2', MAX_ATTEMPTS: '4' });
     expect(exit.code).toBe(1);
     const calls = callLines(process);
@@ -84,7 +74,7 @@ describe('client bundle against the server bundle', () => {
   });
 
   it('is unaffected by an abort fault at 0 %', async () => {
-    const server = await startServer({ FAULT_ABORT_STATUS: 'UNAVAILABLE', FAULT_ABORT_PERCENT: '0' });
+    const server = await startServer({ FAULT_ABORT_STATUS: 'UNAVAILABLE', FAULT_ABORT_PERCENT: '0' }, program);
     const { exit, process } = await runClient(server.url, { COUNT: '2', MAX_ATTEMPTS: '4' });
     expect(exit.code).toBe(0);
     expect(callLines(process).map((call) => [call.code, call.attempts])).toEqual([
@@ -94,11 +84,25 @@ describe('client bundle against the server bundle', () => {
   });
 });
 
-describe('client bundle against a server that delays every call by 10 s', () => {
+describe('client bundle with no server', () => {
+  afterEach(killAll);
+
+  it('reports UNAVAILABLE after MAX_ATTEMPTS when nothing listens, and exits 1', async () => {
+    const port = await unusedPort();
+    const { exit, process } = await runClient(`http://127.0.0.1:${port}`, { COUNT: '2', MAX_ATTEMPTS: '4' });
+    expect(exit.code).toBe(1);
+    expect(callLines(process)).toEqual([
+      expect.objectContaining({ code: 'UNAVAILABLE', attempts: 4, serverInstance: null }),
+      expect.objectContaining({ code: 'UNAVAILABLE', attempts: 4, serverInstance: null }),
+    ]);
+  });
+});
+
+describe.each(SERVERS)('client bundle against a $name that delays every call by 10 s', ({ program }) => {
   let server: StartedServer;
 
   beforeAll(async () => {
-    server = await startServer({ FAULT_DELAY: '10s', FAULT_DELAY_PERCENT: '100' });
+    server = await startServer({ FAULT_DELAY: '10s', FAULT_DELAY_PERCENT: '100' }, program);
   });
 
   // One server for both cases: afterAll, not afterEach, ends it (and any client left over).
@@ -128,12 +132,12 @@ describe('client bundle against a server that delays every call by 10 s', () => 
   });
 });
 
+function startClient(url: string, interval: string): BundleProcess {
+  return new BundleProcess(CLIENT_BUNDLE, { SERVER_URL: url, INTERVAL: interval, TIMEOUT: '1s', MAX_ATTEMPTS: '2' });
+}
+
 describe('client bundle running forever', () => {
   afterEach(killAll);
-
-  function startClient(url: string, interval: string): BundleProcess {
-    return new BundleProcess(CLIENT_BUNDLE, { SERVER_URL: url, INTERVAL: interval, TIMEOUT: '1s', MAX_ATTEMPTS: '2' });
-  }
 
   it('stops at SIGTERM without waiting out INTERVAL, and exits 0 when every call was OK', async () => {
     const server = await startServer();
@@ -146,9 +150,13 @@ describe('client bundle running forever', () => {
     expect(Date.now() - signalled).toBeLessThan(5_000);
     expect(client.lines.at(-1)).toMatchObject({ msg: 'client stopped', calls: 1, asExpected: 1 });
   });
+});
+
+describe.each(SERVERS)('client bundle running forever against the $name', ({ program }) => {
+  afterEach(killAll);
 
   it('reports UNAVAILABLE while the server is down and recovers when it is back on the same port', async () => {
-    const first = await startServer({ POD_NAME: 'first' });
+    const first = await startServer({ POD_NAME: 'first' }, program);
     const client = startClient(first.url, '200ms');
     await waitForCalls(client, 'OK', 2, 10_000);
 
@@ -158,7 +166,7 @@ describe('client bundle running forever', () => {
     await waitForCalls(client, 'UNAVAILABLE', 2, 10_000, downFrom);
     expect(callLines(client, downFrom).map((call) => call.attempts)).toContain(2);
 
-    const second = await startServer({ POD_NAME: 'second', PORT: String(first.port) });
+    const second = await startServer({ POD_NAME: 'second', PORT: String(first.port) }, program);
     expect(second.port).toBe(first.port);
     const backFrom = client.lines.length;
     await waitForCalls(client, 'OK', 2, 10_000, backFrom);

@@ -1,12 +1,12 @@
 import { EXIT_CONFIG } from '@protomesh/runtime';
-import { CLIENT_BUNDLE, killAll, runToExit, SERVER_BUNDLE } from '@protomesh/testing';
+import { CLIENT_BUNDLE, killAll, runToExit, SERVERS } from '@protomesh/testing';
 
 // Starting bundles on a busy machine can outlast Jest's 5 s default; each wait has its own bound.
 jest.setTimeout(30_000);
 
-/** The one stderr line a bundle printed before exiting 2 with nothing on stdout. */
-async function configErrorLine(bundle: string, env: Record<string, string>): Promise<string> {
-  const { exit, process } = await runToExit(bundle, env, 10_000);
+/** The one stderr line a program printed before exiting 2 with nothing on stdout. */
+async function configErrorLine(program: string, env: Record<string, string>): Promise<string> {
+  const { exit, process } = await runToExit(program, env, 10_000);
   expect(exit.code).toBe(EXIT_CONFIG);
   const lines = process.stderr.split('\n').filter((line) => line !== '');
   expect(lines).toHaveLength(1);
@@ -14,27 +14,46 @@ async function configErrorLine(bundle: string, env: Record<string, string>): Pro
   return lines[0];
 }
 
-describe('server bundle with a bad setting', () => {
+// HOST/PORT keep a server that wrongly started off the shared port 8080.
+const safe = { HOST: '127.0.0.1', PORT: '0' };
+
+/** Settings both servers refuse, each with a malformed value. */
+const badServerSettings: [string, Record<string, string>][] = [
+  ['PORT', { PORT: 'abc' }],
+  ['DRAIN_TIMEOUT', { ...safe, DRAIN_TIMEOUT: '10' }],
+  ['FAULT_DELAY_PERCENT', { ...safe, FAULT_DELAY: '1s' }],
+  ['LOG_LEVEL', { ...safe, LOG_LEVEL: 'loud' }],
+  ['UNARY_FAST_PATH', { ...safe, UNARY_FAST_PATH: 'yes' }],
+  ['METRICS_PORT', { HOST: '127.0.0.1', PORT: '8080', METRICS_PORT: '8080' }],
+  ['METRICS_PORT', { ...safe, METRICS_PORT: 'nine' }],
+];
+
+describe.each(SERVERS)('$name with a bad setting', ({ kind, program }) => {
   afterEach(killAll);
 
-  // HOST/PORT keep a bundle that wrongly started off the shared port 8080.
-  const safe = { HOST: '127.0.0.1', PORT: '0' };
-
-  it.each([
-    ['PORT', { PORT: 'abc' }],
-    ['DRAIN_TIMEOUT', { ...safe, DRAIN_TIMEOUT: '10' }],
-    ['FAULT_DELAY_PERCENT', { ...safe, FAULT_DELAY: '1s' }],
-    ['LOG_LEVEL', { ...safe, LOG_LEVEL: 'loud' }],
-    ['METRICS_PORT', { HOST: '127.0.0.1', PORT: '8080', METRICS_PORT: '8080' }],
-    ['METRICS_PORT', { ...safe, METRICS_PORT: 'nine' }],
-    [
+  const cases = [...badServerSettings];
+  // The Go server exports no spans and reads no OTEL_* (it warns at start-up
+  // when an endpoint is set): a malformed sampler is no error there.
+  if (kind === 'ts') {
+    cases.push([
       'OTEL_TRACES_SAMPLER',
       { ...safe, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318', OTEL_TRACES_SAMPLER: 'often' },
-    ],
-  ])('exits 2 with one stderr line naming %s (%j)', async (setting, env) => {
-    expect(await configErrorLine(SERVER_BUNDLE, env)).toMatch(
+    ]);
+  }
+
+  it.each(cases)('exits 2 with one stderr line naming %s (%j)', async (setting, env) => {
+    expect(await configErrorLine(program, env)).toMatch(
       new RegExp(`^config error: ${setting}: expected .+, got ".*"$`),
     );
+  });
+});
+
+describe('both servers with the same bad setting', () => {
+  afterEach(killAll);
+
+  it.each(badServerSettings)('say the same about %s, word for word (%j)', async (_setting, env) => {
+    const [ts, go] = await Promise.all(SERVERS.map(({ program }) => configErrorLine(program, env)));
+    expect(go).toBe(ts);
   });
 });
 

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { describeWhen, unusedPort } from '@protomesh/testing';
 import { chooseDocker, inspectImage, jsonLogs, run } from './support/docker.js';
@@ -9,8 +9,11 @@ const NONROOT_UID = '65532';
 const ISTIO_PROXY_UID = '1337';
 // Unique per run, so concurrent runs cannot remove each other's images; removed afterwards.
 const TAG = `spec-${process.pid}`;
+/** The images on the Node base. */
 const APPS = ['server', 'client'] as const;
-type App = (typeof APPS)[number];
+/** Both implementations of the greeter server (apps/server, apps/server-go). */
+const SERVER_APPS = ['server', 'server-go'] as const;
+type App = (typeof APPS)[number] | (typeof SERVER_APPS)[number];
 
 const appVersion = (app: App) =>
   (JSON.parse(readFileSync(join(ROOT, 'apps', app, 'package.json'), 'utf8')) as { version: string }).version;
@@ -29,6 +32,7 @@ function describeContainerImages(env: NodeJS.ProcessEnv): void {
   const docker = (args: string[], timeoutMs?: number) => run(env, 'docker', args, timeoutMs);
   const image = (app: App) => `protomesh-spec/${app}:${TAG}`;
   let base = '';
+  let staticBase = '';
   const containers: string[] = [];
   const containerName = (role: string) => {
     const name = `protomesh-spec-${process.pid}-${containers.length + 1}-${role}`;
@@ -47,6 +51,24 @@ function describeContainerImages(env: NodeJS.ProcessEnv): void {
         300_000,
       );
     }
+    // The Go image's prebuilt target copies the binary of the Nx build onto a
+    // stand-in for distroless/static (its default target would pull golang).
+    // After `--`: Nx would take --target for itself.
+    staticBase = (await run(env, join(ROOT, 'tools/scripts/node-base-image.sh'), ['--static'], 120_000)).trim();
+    await run(
+      env,
+      'npx',
+      [
+        'nx',
+        'run',
+        '@protomesh/server-go:docker:build',
+        '--',
+        '--target=prebuilt',
+        `--build-arg=BASE_IMAGE=${staticBase}`,
+        `--tag=${image('server-go')}`,
+      ],
+      300_000,
+    );
   }, 600_000);
 
   afterEach(async () => {
@@ -56,7 +78,7 @@ function describeContainerImages(env: NodeJS.ProcessEnv): void {
   }, 60_000);
 
   afterAll(async () => {
-    await docker(['rmi', ...APPS.map(image)]).catch(() => undefined);
+    await docker(['rmi', ...APPS.map(image), image('server-go')]).catch(() => undefined);
   }, 60_000);
 
   /** Starts a container of `app` in the background; `entrypoint` replaces the image's. */
@@ -77,9 +99,12 @@ function describeContainerImages(env: NodeJS.ProcessEnv): void {
   const exitCode = async (name: string, timeoutMs: number) =>
     Number((await docker(['wait', name], timeoutMs)).trim().split('\n').pop());
 
-  async function startServer(envVars: Record<string, string> = {}): Promise<{ name: string; port: number }> {
+  async function startServer(
+    app: (typeof SERVER_APPS)[number],
+    envVars: Record<string, string> = {},
+  ): Promise<{ name: string; port: number }> {
     const port = await unusedPort();
-    const name = await start('server', 'server', {
+    const name = await start('server', app, {
       HOST: '127.0.0.1',
       PORT: String(port),
       METRICS_PORT: '0',
@@ -116,8 +141,28 @@ function describeContainerImages(env: NodeJS.ProcessEnv): void {
     });
   });
 
-  it('gets a build context holding only the app bundles (.dockerignore)', async () => {
+  describe('server-go image', () => {
+    it('runs the static binary directly as a fixed non-root user, with OCI labels', async () => {
+      const info = await inspectImage(env, image('server-go'));
+      expect(info.user).toBe(`${NONROOT_UID}:${NONROOT_UID}`);
+      expect(info.user).not.toContain(ISTIO_PROXY_UID);
+      expect(info.entrypoint).toEqual(['/app/greeter-server']);
+      expect(info.labels).toMatchObject({
+        'org.opencontainers.image.title': 'protomesh-server-go',
+        'org.opencontainers.image.licenses': 'MIT',
+      });
+    });
+
+    it('adds one static binary, at most 20 MB, to its base image', async () => {
+      const [built, baseInfo] = [await inspectImage(env, image('server-go')), await inspectImage(env, staticBase)];
+      expect(built.size - baseInfo.size).toBeGreaterThan(0);
+      expect(built.size - baseInfo.size).toBeLessThanOrEqual(20e6);
+    });
+  });
+
+  it('gets a build context holding only the app bundles, the Go binary and the Go sources (.dockerignore)', async () => {
     const probe = `protomesh-spec/context:${TAG}`;
+    const name = containerName('context');
     try {
       await run(
         env,
@@ -128,69 +173,93 @@ function describeContainerImages(env: NodeJS.ProcessEnv): void {
         ],
         60_000,
       );
-      const name = containerName('context');
       const list = "console.log(require('fs').readdirSync('/ctx', { recursive: true }).sort().join('\\n'))";
       await docker(['run', '--name', name, probe, '-e', list]);
-      expect((await docker(['logs', name])).trim().split('\n')).toEqual([
-        'dist',
-        'dist/apps',
-        'dist/apps/client',
-        'dist/apps/client/main.js',
-        'dist/apps/server',
-        'dist/apps/server/main.js',
-      ]);
+      // What the Go image's default (multi-stage) target compiles: the module without its tests.
+      const goModule = join(ROOT, 'apps/server-go');
+      const goSources = ['cmd', 'internal', 'gen'].flatMap((dir) =>
+        readdirSync(join(goModule, dir), { recursive: true, withFileTypes: true })
+          .filter((entry) => !entry.name.endsWith('_test.go'))
+          .map((entry) => relative(ROOT, join(entry.parentPath, entry.name))),
+      );
+      expect((await docker(['logs', name])).trim().split('\n')).toEqual(
+        [
+          'apps',
+          'apps/server-go',
+          ...['go.mod', 'go.sum', 'package.json', 'cmd', 'internal', 'gen'].map((file) => `apps/server-go/${file}`),
+          ...goSources,
+          'dist',
+          'dist/apps',
+          'dist/apps/client',
+          'dist/apps/client/main.js',
+          'dist/apps/server',
+          'dist/apps/server/main.js',
+          'dist/apps/server-go',
+          'dist/apps/server-go/greeter-server',
+        ].sort(),
+      );
     } finally {
+      // The container first: an image a container still uses cannot be removed.
+      await docker(['rm', '-f', name]).catch(() => undefined);
       await docker(['rmi', probe]).catch(() => undefined);
     }
   }, 60_000);
 
-  it('serves a client container, with node running as the non-root user', async () => {
-    const server = await startServer();
-    const pid = (await docker(['container', 'inspect', '--format', '{{.State.Pid}}', server.name])).trim();
-    const uids = /^Uid:\s+(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1].split(/\s+/);
-    expect(uids).toEqual(Array(4).fill(NONROOT_UID));
+  it.each(SERVER_APPS)(
+    '%s: serves a client container, running as the non-root user',
+    async (app) => {
+      const server = await startServer(app);
+      const pid = (await docker(['container', 'inspect', '--format', '{{.State.Pid}}', server.name])).trim();
+      const uids = /^Uid:\s+(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1].split(/\s+/);
+      expect(uids).toEqual(Array(4).fill(NONROOT_UID));
 
-    const client = await start('client', 'client', {
-      SERVER_URL: `http://127.0.0.1:${server.port}`,
-      COUNT: '3',
-      INTERVAL: '100ms',
-      METRICS_PORT: '0',
-    });
-    expect(await exitCode(client, 30_000)).toBe(0);
-    const calls = (await jsonLogs(env, client)).filter((line) => line['msg'] === 'SayHello OK');
-    expect(calls.map((call) => call['serverVersion'])).toEqual(Array(3).fill(appVersion('server')));
-  }, 60_000);
+      const client = await start('client', 'client', {
+        SERVER_URL: `http://127.0.0.1:${server.port}`,
+        COUNT: '3',
+        INTERVAL: '100ms',
+        METRICS_PORT: '0',
+      });
+      expect(await exitCode(client, 30_000)).toBe(0);
+      const calls = (await jsonLogs(env, client)).filter((line) => line['msg'] === 'SayHello OK');
+      expect(calls.map((call) => call['serverVersion'])).toEqual(Array(3).fill(appVersion(app)));
+    },
+    60_000,
+  );
 
-  it('on SIGTERM finishes the call in flight, then exits 0 within its drain timeout', async () => {
-    const drainTimeoutMs = 5_000;
-    const server = await startServer({ FAULT_DELAY: '1s', FAULT_DELAY_PERCENT: '100', DRAIN_TIMEOUT: '5s' });
-    // One attempt: a retry must not be able to hide a call the drain dropped.
-    const client = await start('client', 'client', {
-      SERVER_URL: `http://127.0.0.1:${server.port}`,
-      COUNT: '1',
-      TIMEOUT: '5s',
-      MAX_ATTEMPTS: '1',
-      METRICS_PORT: '0',
-    });
-    // The client connects only to send its call, which the server then holds for 1 s.
-    const deadline = Date.now() + 15_000;
-    while (!hasEstablishedConnection(server.port)) {
-      if (Date.now() > deadline) throw new Error('the client never connected');
-      await delay(50);
-    }
-    await delay(200);
-    await docker(['kill', '--signal', 'TERM', server.name]);
+  it.each(SERVER_APPS)(
+    '%s: on SIGTERM finishes the call in flight, then exits 0 within its drain timeout',
+    async (app) => {
+      const drainTimeoutMs = 5_000;
+      const server = await startServer(app, { FAULT_DELAY: '1s', FAULT_DELAY_PERCENT: '100', DRAIN_TIMEOUT: '5s' });
+      // One attempt: a retry must not be able to hide a call the drain dropped.
+      const client = await start('client', 'client', {
+        SERVER_URL: `http://127.0.0.1:${server.port}`,
+        COUNT: '1',
+        TIMEOUT: '5s',
+        MAX_ATTEMPTS: '1',
+        METRICS_PORT: '0',
+      });
+      // The client connects only to send its call, which the server then holds for 1 s.
+      const deadline = Date.now() + 15_000;
+      while (!hasEstablishedConnection(server.port)) {
+        if (Date.now() > deadline) throw new Error('the client never connected');
+        await delay(50);
+      }
+      await delay(200);
+      await docker(['kill', '--signal', 'TERM', server.name]);
 
-    expect(await exitCode(server.name, drainTimeoutMs + 2_000)).toBe(0);
-    expect(await exitCode(client, 10_000)).toBe(0);
-    const serverLines = await jsonLogs(env, server.name);
-    const draining = serverLines.find((line) => String(line['msg']).startsWith('draining'));
-    const call = (await jsonLogs(env, client)).find((line) => String(line['msg']).startsWith('SayHello'));
-    expect(call).toMatchObject({ code: 'OK', attempts: 1 });
-    expect(serverLines.map((line) => line['msg'])).toContain('drained, exiting');
-    // The drain began before the call ended: it was in flight, not already done.
-    expect(Date.parse(String(draining?.['time']))).toBeLessThan(Date.parse(String(call?.['time'])));
-  }, 60_000);
+      expect(await exitCode(server.name, drainTimeoutMs + 2_000)).toBe(0);
+      expect(await exitCode(client, 10_000)).toBe(0);
+      const serverLines = await jsonLogs(env, server.name);
+      const draining = serverLines.find((line) => String(line['msg']).startsWith('draining'));
+      const call = (await jsonLogs(env, client)).find((line) => String(line['msg']).startsWith('SayHello'));
+      expect(call).toMatchObject({ code: 'OK', attempts: 1 });
+      expect(serverLines.map((line) => line['msg'])).toContain('drained, exiting');
+      // The drain began before the call ended: it was in flight, not already done.
+      expect(Date.parse(String(draining?.['time']))).toBeLessThan(Date.parse(String(call?.['time'])));
+    },
+    60_000,
+  );
 }
 
 /** An ESTABLISHED IPv4 TCP connection whose local end is `port` (host networking shares this table). */

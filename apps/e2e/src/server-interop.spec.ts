@@ -1,15 +1,20 @@
 import { status as Status } from '@grpc/grpc-js';
-import { GrpcJsClient, killAll, type StartedServer, startServer } from '@protomesh/testing';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { GrpcJsClient, killAll, SERVERS, type StartedServer, startServer } from '@protomesh/testing';
 
 // Starting bundles on a busy machine can outlast Jest's 5 s default; each wait has its own bound.
 jest.setTimeout(30_000);
 
-describe('server bundle called by @grpc/grpc-js', () => {
+const BUF = join(__dirname, '../../../node_modules/.bin/buf');
+
+describe.each(SERVERS)('$name called by @grpc/grpc-js', ({ program }) => {
   let server: StartedServer;
   let client: GrpcJsClient;
 
   beforeAll(async () => {
-    server = await startServer({ POD_NAME: 'interop-pod', SERVICE_VERSION: '1.2.3' });
+    server = await startServer({ POD_NAME: 'interop-pod', SERVICE_VERSION: '1.2.3' }, program);
     client = new GrpcJsClient(`127.0.0.1:${server.port}`);
   });
 
@@ -51,6 +56,28 @@ describe('server bundle called by @grpc/grpc-js', () => {
       await expect(client.callRaw(path, 5_000)).resolves.toMatchObject({ code: Status.UNIMPLEMENTED });
     },
   );
+
+  // buf curl (connect-go underneath) as a third, independent reflection client.
+  it.each(['grpc-v1', 'grpc-v1alpha'])('lists its services by server reflection (%s)', async (protocol) => {
+    const { stdout } = await promisify(execFile)(
+      BUF,
+      [
+        'curl',
+        '--protocol=grpc',
+        '--http2-prior-knowledge',
+        `--reflect-protocol=${protocol}`,
+        '--list-services',
+        server.url,
+      ],
+      { timeout: 20_000 },
+    );
+    expect(stdout.trim().split('\n').sort()).toEqual([
+      'greeter.v1.GreeterService',
+      'grpc.health.v1.Health',
+      'grpc.reflection.v1.ServerReflection',
+      'grpc.reflection.v1alpha.ServerReflection',
+    ]);
+  });
 
   it('keeps serving after the errors above', async () => {
     await expect(client.sayHello('again', 5_000)).resolves.toMatchObject({ code: Status.OK });

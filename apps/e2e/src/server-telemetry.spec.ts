@@ -4,7 +4,7 @@ import { GreeterService } from '@protomesh/proto/greeter/v1';
 import { Health } from '@protomesh/proto/grpc/health/v1';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { killAll, parseExposition, sampleValue, startServer } from '@protomesh/testing';
+import { killAll, parseExposition, sampleValue, SERVER_BUNDLE, SERVERS, startServer } from '@protomesh/testing';
 
 const TRACE_ID = '5b8efff798038103d269b633813fc60c';
 const TRACEPARENT = `00-${TRACE_ID}-eee19b7ec3c1b174-01`;
@@ -19,11 +19,11 @@ async function withClient<T>(url: string, use: (transport: ReturnType<typeof cre
   }
 }
 
-describe('server bundle telemetry', () => {
+describe.each(SERVERS)('$name telemetry', ({ program }) => {
   afterEach(killAll);
 
   it('serves metrics on METRICS_PORT with the status each client received, health included', async () => {
-    const server = await startServer({ METRICS_PORT: '0', LOG_LEVEL: 'debug' });
+    const server = await startServer({ METRICS_PORT: '0', LOG_LEVEL: 'debug' }, program);
     // As logged: the metrics listen on the server's own HOST, never on the gRPC port.
     const logged = await server.process.waitForLine((l) => String(l.msg).startsWith('metrics on '), 5_000);
     const url = String(logged.url);
@@ -53,6 +53,38 @@ describe('server bundle telemetry', () => {
     const callLog = server.process.lines.find((l) => l.msg === 'call' && l['trace_id'] !== undefined);
     expect(callLog).toMatchObject({ procedure: `/${SAY_HELLO}`, code: 'OK', trace_id: TRACE_ID, request_id: 'req-1' });
   }, 15_000);
+});
+
+describe('both servers’ metrics', () => {
+  afterEach(killAll);
+
+  /** The rpc_server_* series (name and labels, histogram buckets included) after the same three calls. */
+  async function rpcSeries(program: string): Promise<string[]> {
+    const server = await startServer({ METRICS_PORT: '0' }, program);
+    const logged = await server.process.waitForLine((l) => String(l.msg).startsWith('metrics on '), 5_000);
+    await withClient(server.url, async (transport) => {
+      const greeter = createClient(GreeterService, transport);
+      await greeter.sayHello({ name: 'a' });
+      await greeter.sayHello({ name: '' }).catch(() => undefined);
+      await createClient(Health, transport).check({ service: '' });
+    });
+    const samples = parseExposition(await (await fetch(String(logged.url))).text());
+    return samples
+      .filter((sample) => sample.name.startsWith('rpc_server_'))
+      .map((sample) => `${sample.name}${JSON.stringify(Object.entries(sample.labels).sort())}`)
+      .sort();
+  }
+
+  it('have the same names, labels and buckets, so one dashboard serves both', async () => {
+    const [ts, go] = await Promise.all(SERVERS.map(({ program }) => rpcSeries(program)));
+    expect(ts.length).toBeGreaterThan(40);
+    expect(go).toEqual(ts);
+  }, 15_000);
+});
+
+// The Go server exports no spans (its call lines still carry the caller's trace_id, above).
+describe('TypeScript server span export', () => {
+  afterEach(killAll);
 
   it('exports a SERVER span in the caller’s trace when an OTLP endpoint is set', async () => {
     const bodies: string[] = [];
@@ -67,12 +99,15 @@ describe('server bundle telemetry', () => {
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     try {
       const { port } = receiver.address() as AddressInfo;
-      const server = await startServer({
-        METRICS_PORT: '0',
-        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
-        OTEL_BSP_SCHEDULE_DELAY: '50',
-        OTEL_SERVICE_NAME: 'greeter-bundle-under-test',
-      });
+      const server = await startServer(
+        {
+          METRICS_PORT: '0',
+          OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+          OTEL_BSP_SCHEDULE_DELAY: '50',
+          OTEL_SERVICE_NAME: 'greeter-bundle-under-test',
+        },
+        SERVER_BUNDLE,
+      );
       expect(server.process.lines).toContainEqual(
         expect.objectContaining({ msg: `exporting traces to http://127.0.0.1:${port}` }),
       );

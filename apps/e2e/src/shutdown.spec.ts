@@ -1,7 +1,7 @@
 import { status as Status } from '@grpc/grpc-js';
 import { once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
-import { GrpcJsClient, killAll, readAll, type StartedServer, startServer } from '@protomesh/testing';
+import { GrpcJsClient, killAll, readAll, SERVERS, type StartedServer, startServer } from '@protomesh/testing';
 
 // Starting bundles on a busy machine can outlast Jest's 5 s default; each wait has its own bound.
 jest.setTimeout(30_000);
@@ -28,7 +28,7 @@ const IN_FLIGHT_MS = 500;
 
 const isDrainingLine = (line: { msg?: string }) => line.msg?.startsWith('draining') === true;
 
-describe('server bundle shutdown', () => {
+describe.each(SERVERS)('$name shutdown', ({ program }) => {
   afterEach(async () => {
     clients.splice(0).forEach((client) => client.close());
     await killAll();
@@ -36,7 +36,7 @@ describe('server bundle shutdown', () => {
 
   it('drains on SIGTERM: calls in flight finish, health turns NOT_SERVING, new calls are refused, exit 0', async () => {
     const drainTimeoutMs = 8_000;
-    const server = await startServer({ FAULT_DELAY: '2s', FAULT_DELAY_PERCENT: '100', DRAIN_TIMEOUT: '8s' });
+    const server = await startServer({ FAULT_DELAY: '2s', FAULT_DELAY_PERCENT: '100', DRAIN_TIMEOUT: '8s' }, program);
     const client = clientFor(server);
     const watch = client.healthWatch('', 15_000);
     const watched = readAll(watch);
@@ -78,7 +78,7 @@ describe('server bundle shutdown', () => {
   }
 
   it('cuts calls off and exits 1 when DRAIN_TIMEOUT passes first', async () => {
-    const server = await startServer({ ...cutOff, DRAIN_TIMEOUT: '300ms' });
+    const server = await startServer({ ...cutOff, DRAIN_TIMEOUT: '300ms' }, program);
     const startedAt = Date.now();
     const calls = sayHelloMany(clientFor(server), 3, 8_000);
     await delay(IN_FLIGHT_MS);
@@ -91,7 +91,7 @@ describe('server bundle shutdown', () => {
   });
 
   it('forces the exit on a second SIGTERM', async () => {
-    const server = await startServer({ ...cutOff, DRAIN_TIMEOUT: '10s' });
+    const server = await startServer({ ...cutOff, DRAIN_TIMEOUT: '10s' }, program);
     const startedAt = Date.now();
     const calls = sayHelloMany(clientFor(server), 2, 8_000);
     await delay(IN_FLIGHT_MS);

@@ -23,12 +23,12 @@ fault:
 
 {{/*
 The server's FAULT_* env for an app-provider fault targeting the component in
-the context: each pair only when that fault is on (the server refuses half a
-pair with exit 2).
+the context, or the server whose Service it joins (subsetOf): each pair only
+when that fault is on (the server refuses half a pair with exit 2).
 */}}
 {{- define "protomesh.fault.env" -}}
 {{- $f := .root.Values.fault }}
-{{- if and $f.enabled (eq $f.provider "app") (eq $f.target .name) }}
+{{- if and $f.enabled (eq $f.provider "app") (eq $f.target (default .name .svc.subsetOf)) }}
 {{- if $f.delay.enabled }}
 - name: FAULT_DELAY
   value: {{ $f.delay.fixedDelay | quote }}

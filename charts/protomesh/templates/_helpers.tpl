@@ -66,12 +66,34 @@ app.kubernetes.io/component: {{ .name }}
 {{- end }}
 
 {{/*
+The `app` label: what Istio (telemetry, Kiali) takes for the application, and
+what a Service selects. Every version of a server carries the same one: an
+entry's own resource name, or for a subsetOf entry the name of the entry
+whose Service it joins.
+*/}}
+{{- define "protomesh.appLabel" -}}
+{{- include "protomesh.componentName" (dict "root" .root "name" (default .name .svc.subsetOf)) }}
+{{- end }}
+
+{{/*
+What a server's Service, PeerAuthentication and AuthorizationPolicy select:
+the pods of every version of it, by the shared `app` label (an entry's
+Deployment selects its own pods by component, selectorLabels). Never the
+version: a subset is the DestinationRule's business.
+*/}}
+{{- define "protomesh.serviceSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "protomesh.name" .root }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app: {{ include "protomesh.appLabel" . }}
+{{- end }}
+
+{{/*
 Pod labels: the common labels plus `app` and `version`, which Istio uses for
 telemetry and the DestinationRule subsets, and the injection label.
 */}}
 {{- define "protomesh.podLabels" -}}
 {{ include "protomesh.labels" . }}
-app: {{ include "protomesh.componentName" . }}
+app: {{ include "protomesh.appLabel" . }}
 version: {{ .svc.version | quote }}
 {{- if .root.Values.istio.enabled }}
 sidecar.istio.io/inject: {{ .root.Values.istio.sidecar.inject | toString | quote }}
@@ -115,6 +137,36 @@ The fully qualified host of a server entry's Service.
 */}}
 {{- define "protomesh.host" -}}
 {{- printf "%s.%s.svc.%s" (include "protomesh.componentName" .) .root.Release.Namespace .root.Values.clusterDomain }}
+{{- end }}
+
+{{/*
+The versions behind a server entry's Service, as a JSON list of
+{version, entry, enabled}: the entry's own first, then those of the entries
+whose subsetOf names it, by key. Each is a DestinationRule subset (when its
+entry is enabled) and a key of route.weights.
+Usage: include "protomesh.subsets" $c | fromJsonArray
+*/}}
+{{- define "protomesh.subsets" -}}
+{{- $subsets := list (dict "version" (toString .svc.version) "entry" .name "enabled" .svc.enabled) }}
+{{- range $key, $svc := .root.Values.services }}
+{{- if eq (toString (default "" $svc.subsetOf)) $.name }}
+{{- $subsets = append $subsets (dict "version" (toString $svc.version) "entry" $key "enabled" $svc.enabled) }}
+{{- end }}
+{{- end }}
+{{- toJson $subsets }}
+{{- end }}
+
+{{/*
+A server entry's route.weights as a JSON object (version -> percent); empty
+weights send everything to the entry's own version.
+Usage: include "protomesh.weights" $c | fromJson
+*/}}
+{{- define "protomesh.weights" -}}
+{{- $weights := ((.svc.route | default dict).weights | default dict) }}
+{{- if not $weights }}
+{{- $weights = dict (toString .svc.version) 100 }}
+{{- end }}
+{{- toJson $weights }}
 {{- end }}
 
 {{/*
@@ -194,6 +246,11 @@ Usage, as the first line of every template: include "protomesh.validateValues" .
 {{- if $svc.upstream }}
 {{- $messages = append $messages (include "protomesh.validateValues.entry" (dict "root" $ "key" $svc.upstream "setting" (printf "services.%s.upstream" $key) "needsPort" true)) }}
 {{- end }}
+{{- if $svc.subsetOf }}
+{{- $messages = append $messages (include "protomesh.validateValues.subsetOf" (dict "root" $ "key" $key "svc" $svc)) }}
+{{- else if $svc.port }}
+{{- $messages = append $messages (include "protomesh.validateValues.weights" (dict "root" $ "name" $key "svc" $svc)) }}
+{{- end }}
 {{- $route := $svc.route | default dict }}
 {{- $messages = append $messages (include "protomesh.validateValues.minDuration" (dict "setting" (printf "services.%s.route.timeout" $key) "value" $route.timeout)) }}
 {{- $messages = append $messages (include "protomesh.validateValues.minDuration" (dict "setting" (printf "services.%s.route.retries.perTryTimeout" $key) "value" (($route.retries | default dict).perTryTimeout))) }}
@@ -251,7 +308,66 @@ Usage: include "protomesh.validateValues.entry" (dict "root" $ "key" "server" "s
 {{- printf "%s: expected the key of an enabled entry of services, got %q" .setting .key }}
 {{- else if and .needsPort (not $svc.port) }}
 {{- printf "%s: expected an entry of services with a port, got %q" .setting .key }}
+{{- else if and .needsPort $svc.subsetOf }}
+{{- printf "%s: expected an entry of services with a Service of its own (no subsetOf), got %q" .setting .key }}
 {{- end }}
+{{- end }}
+
+{{/*
+The messages (one per line) for a subsetOf entry: it needs an enabled server
+entry with a Service of its own, the mesh, and no route or authorization of
+its own (its Service's entry has them). For validateValues.
+Usage: include "protomesh.validateValues.subsetOf" (dict "root" $ "key" "server-go" "svc" $svc)
+*/}}
+{{- define "protomesh.validateValues.subsetOf" -}}
+{{- $messages := list (include "protomesh.validateValues.entry" (dict "root" .root "key" .svc.subsetOf "setting" (printf "services.%s.subsetOf" .key) "needsPort" true)) }}
+{{- if not .root.Values.istio.enabled }}
+{{- $messages = append $messages (printf "services.%s.subsetOf: needs istio.enabled=true; without the mesh the %s Service would spread calls over every version's pods, whatever its route.weights say" .key .svc.subsetOf) }}
+{{- end }}
+{{- range list "route" "authorization" }}
+{{- if hasKey $.svc . }}
+{{- $messages = append $messages (printf "services.%s.%s: a subsetOf entry has none of its own; set services.%s.%s" $.key . $.svc.subsetOf .) }}
+{{- end }}
+{{- end }}
+{{- without $messages "" | join "\n" }}
+{{- end }}
+
+{{/*
+The messages (one per line) for a server entry's versions and route.weights:
+distinct versions, weights naming only its subsets, 0 for a disabled one,
+summing to 100. For validateValues.
+Usage: include "protomesh.validateValues.weights" (dict "root" $ "name" "server" "svc" $svc)
+*/}}
+{{- define "protomesh.validateValues.weights" -}}
+{{- $messages := list }}
+{{- $subsets := include "protomesh.subsets" . | fromJsonArray }}
+{{- $versions := list }}
+{{- range $subsets }}
+{{- if has .version $versions }}
+{{- $messages = append $messages (printf "services.%s.version: expected a version no other entry behind the %s Service has, got %q" .entry $.name .version) }}
+{{- end }}
+{{- $versions = append $versions .version }}
+{{- end }}
+{{- $weights := include "protomesh.weights" . | fromJson }}
+{{- $sum := 0 }}
+{{- range $version, $weight := $weights }}
+{{- $sum = add $sum $weight }}
+{{- $subset := dict }}
+{{- range $subsets }}
+{{- if eq .version $version }}
+{{- $subset = . }}
+{{- end }}
+{{- end }}
+{{- if not $subset }}
+{{- $messages = append $messages (printf "services.%s.route.weights: expected versions behind the %s Service (%s), got %q" $.name $.name (join ", " (uniq $versions)) $version) }}
+{{- else if and (not $subset.enabled) (gt (int $weight) 0) }}
+{{- $messages = append $messages (printf "services.%s.route.weights.%s: expected 0 while services.%s is disabled, got %d" $.name $version $subset.entry (int $weight)) }}
+{{- end }}
+{{- end }}
+{{- if ne (int $sum) 100 }}
+{{- $messages = append $messages (printf "services.%s.route.weights: expected percentages summing to 100, got %d" .name (int $sum)) }}
+{{- end }}
+{{- join "\n" $messages }}
 {{- end }}
 
 {{/*

@@ -52,6 +52,8 @@ describe('the helm test pod', () => {
     ['defaults', 'OK'],
     ['istio disabled', 'OK'],
     ['route timeout and retries', 'OK'],
+    // Through the server's Service, whichever version answers.
+    ['split 50/50', 'OK'],
     // 10s delay on every call against the client's 5s TIMEOUT.
     ['fault delay', 'DEADLINE_EXCEEDED'],
     ['fault abort only', 'UNAVAILABLE'],

@@ -7,8 +7,8 @@ import { Health } from '@protomesh/proto/grpc/health/v1';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { IPod } from 'kubernetes-models/v1/Pod';
 import type { IService } from 'kubernetes-models/v1/Service';
-import { release } from './support/helm.ts';
-import { must, named, ofKind, renderScenario, type ScenarioName } from './support/scenarios.ts';
+import { renderChart, release } from './support/helm.ts';
+import { must, named, ofKind, renderScenario, type ScenarioName, selects } from './support/scenarios.ts';
 
 const host = `protomesh-server.${release.namespace}.svc.cluster.local`;
 
@@ -36,6 +36,55 @@ describe('Istio routing', () => {
     expect(route).not.toHaveProperty('fault');
     expect(route).not.toHaveProperty('timeout');
     expect(route).not.toHaveProperty('retries');
+  });
+
+  it.each<[ScenarioName, number, number]>([
+    ['server-go at 0 %', 100, 0],
+    ['split 50/50', 50, 50],
+  ])('%s: splits the calls by weight across subsets v1 and v2 of the same host', async (scenario, v1, v2) => {
+    const { docs } = await renderScenario(scenario);
+    const route = await serverRoute(scenario);
+    const port = { number: 8080 };
+    expect(route.route).toEqual([
+      { destination: { host, subset: 'v1', port }, weight: v1 },
+      { destination: { host, subset: 'v2', port }, weight: v2 },
+    ]);
+    expect(named<IDestinationRule>(docs, 'DestinationRule', 'protomesh-server').spec).toEqual({
+      host,
+      subsets: [
+        { name: 'v1', labels: { version: 'v1' } },
+        { name: 'v2', labels: { version: 'v2' } },
+      ],
+    });
+    // Each subset's labels pick exactly one Deployment's pods among the Service's.
+    const service = named<IService>(docs, 'Service', 'protomesh-server');
+    const podsOf = (subset: Record<string, string>) =>
+      ofKind<IDeployment>(docs, 'Deployment')
+        .filter((d) => {
+          const labels = d.spec?.template.metadata?.labels;
+          return selects(service.spec?.selector, labels) && selects(subset, labels);
+        })
+        .map((d) => d.metadata?.name);
+    expect(podsOf({ version: 'v1' })).toEqual(['protomesh-server']);
+    expect(podsOf({ version: 'v2' })).toEqual(['protomesh-server-go']);
+  });
+
+  it('shifts every call to v2 with --set, and keeps the fault on the one route', async () => {
+    const { docs } = await renderChart({
+      set: {
+        'services.server-go.enabled': true,
+        'services.server.route.weights.v1': 0,
+        'services.server.route.weights.v2': 100,
+        'fault.enabled': true,
+      },
+    });
+    const http = must(named<IVirtualService>(docs, 'VirtualService', 'protomesh-server').spec?.http, 'http');
+    expect(http).toHaveLength(1);
+    expect(http[0].route?.map((destination) => [destination.destination.subset, destination.weight])).toEqual([
+      ['v1', 0],
+      ['v2', 100],
+    ]);
+    expect(http[0].fault).toEqual({ delay: { fixedDelay: '10s', percentage: { value: 100 } } });
   });
 
   it('renders the optional route timeout and gRPC retries as set', async () => {
@@ -69,20 +118,35 @@ describe('Istio fault injection on the server route', () => {
 });
 
 describe('Istio security', () => {
-  it("demands mTLS (STRICT) from the server's peers, selected like its Deployment", async () => {
+  it("demands mTLS (STRICT) from the server's peers, selected like its Service", async () => {
     const { docs } = await renderScenario('defaults');
     const peer = named<IPeerAuthentication>(docs, 'PeerAuthentication', 'protomesh-server');
-    const server = named<IDeployment>(docs, 'Deployment', 'protomesh-server');
+    const service = named<IService>(docs, 'Service', 'protomesh-server');
     expect(peer.spec).toEqual({
-      selector: { matchLabels: server.spec?.selector.matchLabels },
+      selector: { matchLabels: service.spec?.selector },
       mtls: { mode: 'STRICT' },
     });
+  });
+
+  it('applies one PeerAuthentication and one AuthorizationPolicy to every version of the server', async () => {
+    const { docs } = await renderScenario('split 50/50');
+    const labelsOf = (name: string) => named<IDeployment>(docs, 'Deployment', name).spec?.template.metadata?.labels;
+    for (const kind of ['PeerAuthentication', 'AuthorizationPolicy']) {
+      const policies = ofKind<IPeerAuthentication | IAuthorizationPolicy>(docs, kind);
+      expect(policies.map((policy) => policy.metadata?.name)).toEqual(['protomesh-server']);
+      const selector = policies[0].spec?.selector?.matchLabels;
+      expect(
+        [labelsOf('protomesh-server'), labelsOf('protomesh-server-go'), labelsOf('protomesh-client')].map((l) =>
+          selects(selector, l),
+        ),
+      ).toEqual([true, true, false]);
+    }
   });
 
   it("lets only the client's service account call the greeter and health methods of the generated descriptors, and others only read /metrics", async () => {
     const { docs } = await renderScenario('defaults');
     const policy = named<IAuthorizationPolicy>(docs, 'AuthorizationPolicy', 'protomesh-server');
-    const server = named<IDeployment>(docs, 'Deployment', 'protomesh-server');
+    const service = named<IService>(docs, 'Service', 'protomesh-server');
     const client = named<IDeployment>(docs, 'Deployment', 'protomesh-client');
     const serviceAccounts = ofKind(docs, 'ServiceAccount').map((account) => account.metadata.name);
     const clientAccount = client.spec?.template.spec?.serviceAccountName;
@@ -93,7 +157,7 @@ describe('Istio security', () => {
     ];
 
     expect(serviceAccounts).toContain(clientAccount);
-    expect(policy.spec?.selector?.matchLabels).toEqual(server.spec?.selector.matchLabels);
+    expect(policy.spec?.selector?.matchLabels).toEqual(service.spec?.selector);
     expect(policy.spec?.action).toBe('ALLOW');
     expect(policy.spec?.rules).toEqual([
       {

@@ -39,6 +39,9 @@ describe('every document the chart renders, in every scenario', () => {
       // A PodMonitor per entry, the client's included.
       monitoring: { ...base, ...mesh, Pod: 1, PodMonitor: 2, ConfigMap: 1 },
       'route timeout and retries': { ...base, ...mesh, Pod: 1 },
+      // The Go server's own Deployment, account and budget; the Service, routing and policies stay one.
+      'server-go at 0 %': { ...base, Deployment: 3, ServiceAccount: 3, PodDisruptionBudget: 2, ...mesh, Pod: 1 },
+      'split 50/50': { ...base, Deployment: 3, ServiceAccount: 3, PodDisruptionBudget: 2, ...mesh, Pod: 1 },
     };
     for (const [scenario, { docs }] of rendered) {
       const kinds: Record<string, number> = {};

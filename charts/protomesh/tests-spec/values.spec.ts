@@ -105,6 +105,16 @@ describe('values.schema.json', () => {
       "at '/metrics/podMonitor/interval': '1.5m' does not match pattern",
     ],
     [
+      'a route weight over 100',
+      { set: { 'services.server.route.weights.v1': 101 } },
+      "at '/services/server/route/weights/v1': maximum: got 101, want 100",
+    ],
+    [
+      'a route weight that is no number',
+      { setString: { 'services.server.route.weights.v1': 'half' } },
+      "at '/services/server/route/weights/v1': got string, want integer",
+    ],
+    [
       'a dashboard ConfigMap without labels',
       { set: { 'dashboards.labels.grafana_dashboard': 'null' } },
       "at '/dashboards/labels': minProperties: got 0, want 1",
@@ -178,6 +188,58 @@ describe('cross-value checks in the templates', () => {
       'a test caller without an upstream',
       { set: { 'tests.caller': 'server' } },
       'tests.caller: expected an entry of services with an upstream, got "server"',
+    ],
+    [
+      'route weights not summing to 100',
+      {
+        set: {
+          'services.server-go.enabled': true,
+          'services.server.route.weights.v1': 50,
+          'services.server.route.weights.v2': 40,
+        },
+      },
+      'services.server.route.weights: expected percentages summing to 100, got 90',
+    ],
+    [
+      'a route weight for a version no entry has',
+      { set: { 'services.server.route.weights.v3': 0 } },
+      'services.server.route.weights: expected versions behind the server Service (v1, v2), got "v3"',
+    ],
+    [
+      'calls for a version whose entry is disabled',
+      { set: { 'services.server.route.weights.v1': 50, 'services.server.route.weights.v2': 50 } },
+      'services.server.route.weights.v2: expected 0 while services.server-go is disabled, got 50',
+    ],
+    [
+      'two entries with the same version behind one Service',
+      { set: { 'services.server-go.enabled': true, 'services.server-go.version': 'v1' } },
+      'services.server-go.version: expected a version no other entry behind the server Service has, got "v1"',
+    ],
+    [
+      'a subset entry without the mesh',
+      { set: { 'services.server-go.enabled': true, 'istio.enabled': false } },
+      "services.server-go.subsetOf: needs istio.enabled=true; without the mesh the server Service would spread calls over every version's pods, whatever its route.weights say",
+    ],
+    [
+      'a subset of an entry without a Service',
+      {
+        set: {
+          'services.server-go.enabled': true,
+          'services.server-go.subsetOf': 'client',
+          'services.server.route.weights.v2': 'null',
+        },
+      },
+      'services.server-go.subsetOf: expected an entry of services with a port, got "client"',
+    ],
+    [
+      'a route of its own on a subset entry',
+      { set: { 'services.server-go.enabled': true, 'services.server-go.route.timeout': '1s' } },
+      'services.server-go.route: a subsetOf entry has none of its own; set services.server.route',
+    ],
+    [
+      'an upstream that is a subset entry',
+      { set: { 'services.server-go.enabled': true, 'services.client.upstream': 'server-go' } },
+      'services.client.upstream: expected an entry of services with a Service of its own (no subsetOf), got "server-go"',
     ],
   ])('rejects %s in one line naming the setting', async (_name, values: Values, message) => {
     const stderr = await renderError(values);
@@ -273,9 +335,16 @@ describe('values.yaml', () => {
     expect(undocumented).toEqual([]);
   });
 
-  it('passes helm lint --strict: defaults, a fault, the PodMonitors and dashboards', async () => {
+  it('passes helm lint --strict: defaults, a fault, the PodMonitors and dashboards, the v1/v2 split', async () => {
     const valueSets: Values[] = [
       {},
+      {
+        set: {
+          'services.server-go.enabled': true,
+          'services.server.route.weights.v1': 90,
+          'services.server.route.weights.v2': 10,
+        },
+      },
       { set: { 'fault.enabled': true, 'fault.abort.enabled': true } },
       { set: { 'metrics.podMonitor.enabled': true, 'dashboards.enabled': true } },
     ];

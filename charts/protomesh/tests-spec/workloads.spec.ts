@@ -10,11 +10,19 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { chartDir, type Manifest, renderChart } from './support/helm.ts';
 import { type PodSpecLike, restrictedViolations } from './support/pod-security.ts';
-import { must, named, ofKind, renderAll, renderScenario, scenarioNames } from './support/scenarios.ts';
+import { must, named, ofKind, renderAll, renderScenario, scenarioNames, selects } from './support/scenarios.ts';
 
 const { appVersion } = parse(readFileSync(join(chartDir, 'Chart.yaml'), 'utf8')) as { appVersion: string };
 
+/** What a Deployment (and its budget) selects: its own entry's pods. */
 const SELECTOR_KEYS = ['app.kubernetes.io/component', 'app.kubernetes.io/instance', 'app.kubernetes.io/name'];
+/** What a server's Service and Istio policies select: every version of it, by the `app` label they share. */
+const SERVICE_SELECTOR_KEYS = ['app', 'app.kubernetes.io/instance', 'app.kubernetes.io/name'];
+
+/** The Go server is version v2 of the server: its pods carry the server's `app` label. */
+const POD_IDENTITY: Record<string, { app: string; version: string }> = {
+  'protomesh-server-go': { app: 'protomesh-server', version: 'v2' },
+};
 
 function podSpecs(docs: readonly Manifest[]): { name: string; spec: IPodSpec }[] {
   return [
@@ -63,13 +71,15 @@ describe('pods', () => {
     ]);
   });
 
-  it('select by name, instance and component only (never version), and carry app and version labels', async () => {
+  it('select by name, instance and component (workloads) or the shared app label (Service, policies), never version, and carry app and version labels', async () => {
     for (const name of scenarioNames) {
       const { docs } = await renderScenario(name);
       const selectors = [
         ...ofKind<IDeployment>(docs, 'Deployment').map((d) => d.spec?.selector.matchLabels),
-        ...ofKind<IService>(docs, 'Service').map((s) => s.spec?.selector),
         ...ofKind<IPodDisruptionBudget>(docs, 'PodDisruptionBudget').map((p) => p.spec?.selector?.matchLabels),
+      ];
+      const serviceSelectors = [
+        ...ofKind<IService>(docs, 'Service').map((s) => s.spec?.selector),
         ...docs
           .filter((doc) => doc.kind === 'PeerAuthentication' || doc.kind === 'AuthorizationPolicy')
           .map(
@@ -82,14 +92,21 @@ describe('pods', () => {
       for (const selector of selectors) {
         expect(Object.keys(selector ?? {}).sort()).toEqual(SELECTOR_KEYS);
       }
+      for (const selector of serviceSelectors) {
+        expect(Object.keys(selector ?? {}).sort()).toEqual(SERVICE_SELECTOR_KEYS);
+      }
       for (const deployment of ofKind<IDeployment>(docs, 'Deployment')) {
+        const deploymentName = String(deployment.metadata?.name);
         const labels = must(deployment.spec?.template.metadata?.labels, 'pod labels');
         expect(labels).toMatchObject(must(deployment.spec?.selector.matchLabels, 'selector'));
         expect(labels).toMatchObject({
-          app: deployment.metadata?.name,
-          version: 'v1',
+          ...(POD_IDENTITY[deploymentName] ?? { app: deploymentName, version: 'v1' }),
           'app.kubernetes.io/version': appVersion,
         });
+        // No Deployment selects another's pods.
+        for (const other of ofKind<IDeployment>(docs, 'Deployment').filter((d) => d !== deployment)) {
+          expect(selects(other.spec?.selector.matchLabels, labels)).toBe(false);
+        }
       }
     }
   });
@@ -102,9 +119,11 @@ describe('the server', () => {
     expect(service.spec?.ports).toEqual([
       { name: 'grpc', appProtocol: 'grpc', port: 8080, targetPort: 'grpc', protocol: 'TCP' },
     ]);
-    expect(service.spec?.selector).toEqual(
-      named<IDeployment>(docs, 'Deployment', 'protomesh-server').spec?.selector.matchLabels,
-    );
+    // Its pods, not the client's.
+    const podLabels = (deployment: string) =>
+      named<IDeployment>(docs, 'Deployment', deployment).spec?.template.metadata?.labels;
+    expect(selects(service.spec?.selector, podLabels('protomesh-server'))).toBe(true);
+    expect(selects(service.spec?.selector, podLabels('protomesh-client'))).toBe(false);
     // The metrics port stays off the Service (a PodMonitor scrapes pods; see podmonitor.yaml).
     expect(container(docs, 'protomesh-server').ports).toEqual([
       { name: 'grpc', containerPort: 8080, protocol: 'TCP' },
@@ -156,6 +175,58 @@ describe('the server', () => {
       DRAIN_TIMEOUT: '10s',
       MAX_DEADLINE: '5m',
     });
+  });
+});
+
+describe('the Go server, version v2 of the server', () => {
+  it('is off by default', async () => {
+    const { docs } = await renderScenario('defaults');
+    expect(ofKind(docs, 'Deployment').map((d) => d.metadata.name)).toEqual(['protomesh-client', 'protomesh-server']);
+  });
+
+  it.each(['server-go at 0 %', 'split 50/50'] as const)(
+    '%s: runs its own image as pods of the server labelled v2, reporting v2, behind the same Service',
+    async (scenario) => {
+      const { docs } = await renderScenario(scenario);
+      const goServer = named<IDeployment>(docs, 'Deployment', 'protomesh-server-go');
+      const go = container(docs, 'protomesh-server-go');
+      expect(go.image).toBe(`protomesh/server-go:${appVersion}`);
+      // x-server-version, hence the client's serverVersion, names the subset.
+      expect(envOf(go)).toMatchObject({
+        PORT: '8080',
+        SERVICE_VERSION: 'v2',
+        DRAIN_TIMEOUT: '10s',
+        MAX_DEADLINE: '5m',
+      });
+      expect(go.env).toContainEqual({ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } });
+      expect(go.readinessProbe).toEqual(container(docs, 'protomesh-server').readinessProbe);
+      expect(podSpecOf(goServer).terminationGracePeriodSeconds).toBe(15);
+
+      // One Service for both versions: it selects the v1 and the v2 pods, and the client calls it.
+      expect(ofKind(docs, 'Service').map((service) => service.metadata.name)).toEqual(['protomesh-server']);
+      const selector = named<IService>(docs, 'Service', 'protomesh-server').spec?.selector;
+      const podLabels = (name: string) => named<IDeployment>(docs, 'Deployment', name).spec?.template.metadata?.labels;
+      expect(podLabels('protomesh-server-go')).toMatchObject({ app: 'protomesh-server', version: 'v2' });
+      expect(podLabels('protomesh-server')).toMatchObject({ app: 'protomesh-server', version: 'v1' });
+      for (const version of ['protomesh-server', 'protomesh-server-go']) {
+        expect(selects(selector, podLabels(version))).toBe(true);
+      }
+      expect(envOf(container(docs, 'protomesh-client'))['SERVER_URL']).toBe('http://protomesh-server:8080');
+
+      // Its own budget, over its own pods only.
+      const budget = named<IPodDisruptionBudget>(docs, 'PodDisruptionBudget', 'protomesh-server-go');
+      expect(budget.spec?.selector?.matchLabels).toEqual(goServer.spec?.selector.matchLabels);
+      expect(selects(budget.spec?.selector?.matchLabels, podLabels('protomesh-server'))).toBe(false);
+    },
+  );
+
+  it('gets the app-mode fault aimed at the server, as v1 does', async () => {
+    const { docs } = await renderChart({
+      set: { 'services.server-go.enabled': true, 'fault.enabled': true, 'fault.provider': 'app' },
+    });
+    for (const deployment of ['protomesh-server', 'protomesh-server-go']) {
+      expect(envOf(container(docs, deployment))).toMatchObject({ FAULT_DELAY: '10s', FAULT_DELAY_PERCENT: '100' });
+    }
   });
 });
 

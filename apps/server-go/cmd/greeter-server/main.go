@@ -1,0 +1,133 @@
+// Command greeter-server answers greeter.v1.GreeterService/SayHello over gRPC
+// (HTTP/2 cleartext; a sidecar adds mTLS), with the behaviour of the
+// TypeScript server of apps/server: same settings, logs, metrics, headers,
+// limits, health, reflection, app-mode faults and drain.
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	greeterv1 "github.com/protomesh/protomesh/apps/server-go/gen/greeter/v1"
+	"github.com/protomesh/protomesh/apps/server-go/internal/greeter"
+	"github.com/protomesh/protomesh/apps/server-go/internal/grpcserver"
+	"github.com/protomesh/protomesh/apps/server-go/internal/runtime"
+	"github.com/protomesh/protomesh/apps/server-go/internal/telemetry"
+	"google.golang.org/grpc"
+)
+
+// ServiceName is the `service` of every log line.
+const ServiceName = "greeter-server"
+
+func main() {
+	os.Exit(run())
+}
+
+func run() int {
+	config, err := ReadConfig(runtime.OSEnv)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "config error: %s\n", err)
+		return runtime.ExitConfig
+	}
+	level, _ := runtime.ParseLevel(config.LogLevel)
+	logger := runtime.NewLogger(os.Stdout, ServiceName, level)
+	if config.Fault.Active() {
+		logger.Warn("FAULT INJECTION ACTIVE: "+config.Fault.Describe(), runtime.F("fault", config.Fault))
+	}
+	if endpoint := IgnoredTraceEndpoint(runtime.OSEnv); endpoint != "" {
+		logger.Warn("span export is not implemented in the Go server: OTEL_* settings are ignored",
+			runtime.F("endpoint", endpoint))
+	}
+
+	// Signals are caught from here on, so a SIGTERM during start-up drains
+	// instead of killing the process.
+	signals := make(chan os.Signal, 4)
+	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT)
+
+	registry := telemetry.NewRegistry()
+	metrics, err := telemetry.NewServerMetrics(registry, telemetry.DefaultMaxMethods)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "fatal: %v\n", err)
+		return 1
+	}
+	// A metrics port that cannot be bound is logged but does not stop the
+	// server: serving calls matters more than counting them.
+	metricsServer, err := telemetry.StartMetricsServer(registry, config.Host, config.MetricsPort)
+	if err != nil {
+		logger.Error("metrics server not started", runtime.F("err", err), runtime.F("port", config.MetricsPort))
+	} else {
+		logger.Info("metrics on "+metricsServer.URL, runtime.F("url", metricsServer.URL))
+	}
+
+	var interceptors []grpc.UnaryServerInterceptor
+	if config.Fault.Active() {
+		interceptors = append(interceptors, grpcserver.FaultInterceptor(config.Fault, nil))
+	}
+	server := grpcserver.New(grpcserver.Options{
+		Host:         config.Host,
+		Port:         config.Port,
+		Logger:       logger,
+		Instance:     config.Instance,
+		Version:      config.Version,
+		MaxDeadline:  runtime.Millis(config.MaxDeadline),
+		Metrics:      metrics,
+		Interceptors: interceptors,
+		Register: func(r grpc.ServiceRegistrar) {
+			greeterv1.RegisterGreeterServiceServer(r, greeter.Service{})
+		},
+	})
+	addr, err := server.Listen()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "fatal: %v\n", err)
+		return 1
+	}
+	logger.Info("greeter server listening",
+		runtime.F("address", runtime.AddressString(addr)),
+		runtime.F("instance", config.Instance),
+		runtime.F("version", config.Version))
+
+	// SIGTERM or SIGINT starts a drain bounded by DRAIN_TIMEOUT; a second
+	// signal forces it. Exit 0 after a clean drain, 1 when calls were cut off.
+	sig := <-signals
+	logger.Info("draining: health NOT_SERVING, refusing new calls",
+		runtime.F("signal", signalName(sig)), runtime.F("drainTimeoutMs", config.DrainTimeout))
+	started := time.Now()
+	outcome := make(chan grpcserver.DrainOutcome, 1)
+	go func() { outcome <- server.Drain(runtime.Millis(config.DrainTimeout)) }()
+	for {
+		select {
+		case sig := <-signals:
+			logger.Warn("second signal: forcing shutdown", runtime.F("signal", signalName(sig)))
+			server.Force()
+		case result := <-outcome:
+			durationMs := time.Since(started).Milliseconds()
+			code := 0
+			if result == grpcserver.Drained {
+				logger.Info("drained, exiting", runtime.F("durationMs", durationMs))
+			} else {
+				logger.Warn("drain cut short, calls in flight were cancelled", runtime.F("durationMs", durationMs))
+				code = 1
+			}
+			if metricsServer != nil {
+				if err := metricsServer.Close(); err != nil {
+					logger.Warn("telemetry shutdown failed", runtime.F("err", err))
+				}
+			}
+			return code
+		}
+	}
+}
+
+// signalName is the signal as Node names it.
+func signalName(sig os.Signal) string {
+	switch sig {
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	case syscall.SIGINT:
+		return "SIGINT"
+	}
+	return sig.String()
+}
