@@ -1,5 +1,10 @@
 import { Code, ConnectError, type ConnectRouter, type Interceptor } from '@connectrpc/connect';
-import { connectNodeAdapter } from '@connectrpc/connect-node';
+import {
+  compressionBrotli,
+  compressionGzip,
+  connectNodeAdapter,
+  type ConnectNodeAdapterOptions,
+} from '@connectrpc/connect-node';
 import { Health } from '@protomesh/proto/grpc/health/v1';
 import * as reflectionV1 from '@protomesh/proto/grpc/reflection/v1';
 import * as reflectionV1alpha from '@protomesh/proto/grpc/reflection/v1alpha';
@@ -7,6 +12,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import * as http2 from 'node:http2';
 import { createCallLogInterceptor } from './call-log.js';
 import { errorMappingInterceptor } from './errors.js';
+import { createFastPathServer } from './fast-path/fast-path-server.js';
+import { RouteTable } from './fast-path/route-table.js';
 import { createHealthService, HealthRegistry } from './health.js';
 import { createReflectionServices } from './reflection.js';
 import { type GrpcServerOptions, resolveGrpcServerOptions } from './server-options.js';
@@ -18,6 +25,9 @@ const INFRASTRUCTURE_SERVICES = new Set([
   reflectionV1.ServerReflection.typeName,
   reflectionV1alpha.ServerReflection.typeName,
 ]);
+
+/** Request compressions accepted, on both paths; named in `grpc-accept-encoding` on every response. */
+const ACCEPT_COMPRESSION = [compressionGzip, compressionBrotli];
 
 export type DrainOutcome = 'drained' | 'forced';
 
@@ -42,10 +52,11 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   const health = new HealthRegistry();
   let draining = false;
 
-  const handler = connectNodeAdapter({
+  const adapterOptions: ConnectNodeAdapterOptions = {
     grpc: true,
     grpcWeb: false,
     connect: false,
+    acceptCompression: ACCEPT_COMPRESSION,
     readMaxBytes: opts.readMaxBytes,
     maxTimeoutMs: opts.maxTimeoutMs,
     interceptors: [
@@ -59,7 +70,9 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
         throw new ConnectError('server is shutting down', Code.Unavailable);
       }
     },
-    routes(router: ConnectRouter) {
+    routes(connectRouter: ConnectRouter) {
+      // The fast path learns the unary methods from the same registrations.
+      const router = fastRoutes?.recording(connectRouter) ?? connectRouter;
       opts.routes(router);
       const appServices = [...new Set(router.handlers.map((handler) => handler.service))];
       appServices.forEach((service) => health.register(service.typeName));
@@ -74,21 +87,30 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
       router.service(reflectionV1alpha.ServerReflection, reflection.v1alpha);
     },
     fallback: unimplementedFallback,
-  });
+  };
+  const fastRoutes = opts.unaryFastPath ? new RouteTable(adapterOptions) : undefined;
+  const handler = connectNodeAdapter(adapterOptions);
 
-  const server = http2.createServer(
-    {
-      maxSessionMemory: opts.maxSessionMemoryMb,
-      settings: { maxConcurrentStreams: opts.maxConcurrentStreams },
-    },
-    (req, res) => {
-      // Set here rather than in Connect so that every response carries them,
-      // including those Connect never routes (unknown method, bad content-type).
-      res.setHeader('x-server-instance', opts.instance);
-      res.setHeader('x-server-version', opts.version);
-      handler(req, res);
-    },
-  );
+  // Set on every response, including those Connect never routes (unknown
+  // method, bad content-type), on both paths.
+  const serverHeaders = {
+    'x-server-instance': opts.instance,
+    'x-server-version': opts.version,
+    'grpc-accept-encoding': ACCEPT_COMPRESSION.map((compression) => compression.name).join(','),
+  };
+  const http2Options: http2.ServerOptions = {
+    maxSessionMemory: opts.maxSessionMemoryMb,
+    settings: { maxConcurrentStreams: opts.maxConcurrentStreams },
+  };
+  const slowPath = (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
+    for (const [name, value] of Object.entries(serverHeaders)) {
+      res.setHeader(name, value);
+    }
+    handler(req, res);
+  };
+  const server = fastRoutes
+    ? createFastPathServer(http2Options, { routes: fastRoutes, serverHeaders }, slowPath)
+    : http2.createServer(http2Options, slowPath);
   const sessions = new Set<http2.ServerHttp2Session>();
   const streams = new Set<http2.ServerHttp2Stream>();
   server.on('stream', (stream) => {

@@ -48,6 +48,13 @@ export interface GrpcServerOptions {
    * Default 64; Node's 10 MB refuses hundreds of concurrent calls.
    */
   maxSessionMemoryMb?: number;
+  /**
+   * Serve unary gRPC calls (`application/grpc`, `application/grpc+proto`)
+   * on a lean path of our own instead of connect-node's, with the same
+   * services, interceptors and gRPC semantics; everything else still goes to
+   * connect-node. Default true.
+   */
+  unaryFastPath?: boolean;
 }
 
 export type ResolvedGrpcServerOptions = Required<Omit<GrpcServerOptions, 'interceptors' | 'outerInterceptors'>> & {
@@ -65,6 +72,7 @@ export function resolveGrpcServerOptions(options: GrpcServerOptions): ResolvedGr
     maxTimeoutMs: 5 * 60_000,
     maxConcurrentStreams: 1000,
     maxSessionMemoryMb: 64,
+    unaryFastPath: true,
     ...stripUndefined(options),
     interceptors: options.interceptors ?? [],
     outerInterceptors: options.outerInterceptors ?? [],

@@ -1,0 +1,345 @@
+import { Code, ConnectError, type UnaryRequest, type UnaryResponse } from '@connectrpc/connect';
+import { type Compression, compressionNegotiate } from '@connectrpc/connect/protocol';
+import { headerAcceptEncoding, parseTimeout, setTrailerStatus } from '@connectrpc/connect/protocol-grpc';
+import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
+import { CallSignal, errorFromResetCode } from './call-signal.js';
+import { COMPRESSED_FLAG, encodeEnvelope, type Envelope, EnvelopeSplitter } from './grpc-frames.js';
+import { type CallState, createHandlerContext, createUnaryRequest, FastContextValues } from './handler-context.js';
+import { RequestHeaders, type ResponseHeaders } from './lazy-headers.js';
+import type { Responder } from './respond.js';
+import type { FastRoute } from './route-table.js';
+
+const CALL = Symbol('protomesh.fastPath.streamCall');
+
+type CallStream = ServerHttp2Stream & { [CALL]?: UnaryCall };
+
+enum Phase {
+  /** Receiving the request body. */
+  Reading,
+  /** Interceptors and handler running. */
+  Running,
+  /** Answered, failed, or abandoned by the client. */
+  Done,
+}
+
+const NO_TIMEOUT = (): number | undefined => undefined;
+const NO_ENVELOPES: Envelope[] = [];
+
+/**
+ * One unary call on the fast path, from the request headers to the trailers,
+ * following connect-node's gRPC handler step by step so that both paths fail
+ * alike: request gate (drain) first, before the body is read; then a bad
+ * grpc-encoding, then a bad grpc-timeout; then the body, envelope by
+ * envelope (size cap on each length prefix, decompression, parsing); exactly
+ * one message; interceptors and handler; serialisation. Protocol errors are
+ * answered here without interceptors, as in Connect, where they happen
+ * before the interceptor chain is entered.
+ *
+ * Per call there are no closures: stream events reach the call through
+ * listeners shared by all calls, and the deadline timer takes the call as
+ * its argument.
+ */
+export class UnaryCall extends CallSignal implements CallState {
+  readonly requestHeader: RequestHeaders;
+  readonly responseHeader: ResponseHeaders;
+  readonly responseTrailer: ResponseHeaders;
+  readonly values = new FastContextValues();
+  timeoutMs = NO_TIMEOUT;
+
+  private phase = Phase.Reading;
+  private timer: NodeJS.Timeout | undefined;
+  private requestCompression: Compression | null = null;
+  private responseCompression: Compression | null = null;
+  private splitter: EnvelopeSplitter | undefined;
+  private pending = NO_ENVELOPES;
+  private decompressing = false;
+  private ended = false;
+  private received = 0;
+  private input: UnaryRequest['message'] | undefined;
+
+  constructor(
+    private readonly route: FastRoute,
+    private readonly stream: CallStream,
+    readonly url: string,
+    private readonly responder: Responder,
+    headers: IncomingHttpHeaders,
+  ) {
+    super();
+    this.requestHeader = new RequestHeaders(headers);
+    const early = this.negotiate(headers);
+    this.responseHeader = responder.responseHeader(this.responseCompression?.name);
+    this.responseTrailer = responder.responseTrailer();
+    const gate = route.options.requestGate;
+    if (gate !== undefined) {
+      let verdict: void | Promise<void>;
+      try {
+        verdict = gate(createHandlerContext(this, route.method, route.method.parent, this.requestHeader, this.values, this));
+      } catch (err) {
+        this.fail(err);
+        return;
+      }
+      if (isThenable(verdict)) {
+        verdict.then(
+          () => this.admit(early),
+          (err: unknown) => this.fail(err),
+        );
+        return;
+      }
+    }
+    this.admit(early);
+  }
+
+  /**
+   * Compression and deadline from the request headers. Their errors are
+   * raised only once the gate has let the call in, compression first.
+   */
+  private negotiate(headers: IncomingHttpHeaders): ConnectError | undefined {
+    let compressionError: ConnectError | undefined;
+    const encoding = headers['grpc-encoding'];
+    const accepted = headers['grpc-accept-encoding'];
+    if (encoding !== undefined || accepted !== undefined) {
+      const negotiated = compressionNegotiate(
+        this.route.options.acceptCompression,
+        headerValue(encoding),
+        headerValue(accepted),
+        headerAcceptEncoding,
+      );
+      this.requestCompression = negotiated.request;
+      this.responseCompression = negotiated.response;
+      compressionError = negotiated.error;
+    }
+    const timeoutText = headers['grpc-timeout'];
+    if (timeoutText === undefined) {
+      return compressionError;
+    }
+    const timeout = parseTimeout(headerValue(timeoutText), this.route.options.maxTimeoutMs);
+    if (timeout.timeoutMs !== undefined) {
+      const deadline = Date.now() + timeout.timeoutMs;
+      this.timeoutMs = () => deadline - Date.now();
+      if (timeout.error === undefined && compressionError === undefined) {
+        if (timeout.timeoutMs <= 0) {
+          this.abort(deadlineExceeded());
+        } else {
+          this.timer = setTimeout(onDeadline, timeout.timeoutMs, this);
+        }
+      }
+    }
+    return compressionError ?? timeout.error;
+  }
+
+  private admit(early: ConnectError | undefined): void {
+    if (early !== undefined) {
+      this.fail(early);
+      return;
+    }
+    if (this.phase !== Phase.Reading) {
+      return;
+    }
+    const stream = this.stream;
+    stream[CALL] = this;
+    stream.on('data', onData);
+    stream.on('end', onEnd);
+    stream.on('close', onClose);
+    stream.on('error', ignore);
+  }
+
+  receive(chunk: Buffer): void {
+    if (this.phase !== Phase.Reading) {
+      // After an early answer the rest of the body is read and dropped, so the
+      // connection's flow-control window keeps moving for the other calls.
+      return;
+    }
+    let envelopes: Envelope[];
+    try {
+      envelopes = (this.splitter ??= new EnvelopeSplitter(this.route.options.readMaxBytes)).push(chunk);
+    } catch (err) {
+      this.fail(err);
+      return;
+    }
+    if (envelopes.length > 0) {
+      this.pending = this.pending.length === 0 ? envelopes : this.pending.concat(envelopes);
+      this.pump();
+    }
+  }
+
+  endOfBody(): void {
+    this.ended = true;
+    this.pump();
+  }
+
+  /** Takes the received envelopes in order; a compressed one suspends the rest until it is inflated. */
+  private pump(): void {
+    while (this.phase === Phase.Reading && !this.decompressing) {
+      const envelope = this.pending.shift();
+      if (envelope === undefined) {
+        if (this.ended) {
+          this.bodyComplete();
+        }
+        return;
+      }
+      if ((envelope.flags & COMPRESSED_FLAG) === 0) {
+        this.accept(envelope.data);
+        continue;
+      }
+      const compression = this.requestCompression;
+      if (compression === null) {
+        this.fail(new ConnectError('received compressed envelope, but do not know how to decompress', Code.Internal));
+        return;
+      }
+      this.decompressing = true;
+      compression.decompress(envelope.data, this.route.options.readMaxBytes).then(
+        (data) => {
+          this.decompressing = false;
+          this.accept(data);
+          this.pump();
+        },
+        (err: unknown) => this.fail(err),
+      );
+    }
+  }
+
+  private accept(data: Uint8Array): void {
+    if (this.phase !== Phase.Reading) {
+      return;
+    }
+    let message: UnaryRequest['message'];
+    try {
+      message = this.route.input.parse(data);
+    } catch (err) {
+      this.fail(err);
+      return;
+    }
+    this.received++;
+    if (this.received === 1) {
+      this.input = message;
+    } else {
+      this.fail(new ConnectError('protocol error: received extra input message for unary method', Code.Unimplemented));
+    }
+  }
+
+  private bodyComplete(): void {
+    if (this.splitter !== undefined && this.splitter.partialBytes > 0) {
+      this.fail(new ConnectError('protocol error: incomplete envelope', Code.InvalidArgument));
+    } else if (this.input === undefined) {
+      this.fail(new ConnectError('protocol error: missing input message for unary method', Code.Unimplemented));
+    } else {
+      this.phase = Phase.Running;
+      // run() settles every outcome itself, so its promise never rejects.
+      void this.run(this.input);
+    }
+  }
+
+  private async run(input: UnaryRequest['message']): Promise<void> {
+    try {
+      const request = createUnaryRequest(this, this.route.method, input, this.requestHeader, this.values);
+      const response: UnaryResponse = await this.route.invoke(request);
+      copyHeaders(response.header, this.responseHeader);
+      copyHeaders(response.trailer, this.responseTrailer);
+      let body = this.route.output.serialize(response.message);
+      let flags = 0;
+      const compression = this.responseCompression;
+      if (compression !== null && body.byteLength >= this.route.options.compressMinBytes) {
+        body = await compression.compress(body);
+        flags = COMPRESSED_FLAG;
+      }
+      this.succeed(encodeEnvelope(flags, body));
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  private succeed(frame: Buffer): void {
+    if (this.phase === Phase.Done) {
+      return;
+    }
+    this.finish();
+    this.responder.send(this.stream, this.responseHeader, this.responseCompression?.name, frame, this.responseTrailer);
+    // Connect aborts the handler's signal when a call completes.
+    this.abort();
+  }
+
+  /** Ends the call with `reason`, as connect-node's gRPC handler reports a failure in the trailers. */
+  fail(reason: unknown): void {
+    if (this.phase === Phase.Done) {
+      return;
+    }
+    this.finish();
+    this.abort(reason);
+    if (this.stream.destroyed || this.stream.closed) {
+      return;
+    }
+    const error =
+      reason instanceof ConnectError
+        ? reason
+        : new ConnectError('internal error', Code.Internal, undefined, undefined, reason);
+    setTrailerStatus(this.responseTrailer, error);
+    this.responder.send(this.stream, this.responseHeader, this.responseCompression?.name, undefined, this.responseTrailer);
+  }
+
+  /** The stream closed: normal after an answer; otherwise the client reset it or the server cut it off. */
+  closed(): void {
+    if (this.phase === Phase.Done) {
+      return;
+    }
+    this.abort(errorFromResetCode(this.stream.rstCode));
+    if (this.phase === Phase.Reading) {
+      // Connect never gets to the handler either: the body never ends.
+      this.finish();
+    }
+  }
+
+  private finish(): void {
+    this.phase = Phase.Done;
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<void> {
+  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
+}
+
+function onData(this: CallStream, chunk: Buffer): void {
+  this[CALL]?.receive(chunk);
+}
+
+function onEnd(this: CallStream): void {
+  this[CALL]?.endOfBody();
+}
+
+function onClose(this: CallStream): void {
+  const call = this[CALL];
+  this[CALL] = undefined;
+  call?.closed();
+}
+
+function ignore(): void {
+  // Stream errors also close the stream; 'close' handles the call.
+}
+
+function onDeadline(call: UnaryCall): void {
+  call.abort(deadlineExceeded());
+}
+
+function deadlineExceeded(): ConnectError {
+  return new ConnectError('the operation timed out', Code.DeadlineExceeded);
+}
+
+/** A header as Connect reads it through `Headers.get`: null when absent, repeated values joined. */
+function headerValue(value: string | string[] | undefined): string | null {
+  if (value === undefined) {
+    return null;
+  }
+  return typeof value === 'string' ? value : value.join(', ');
+}
+
+/** Connect's copyHeaders: an interceptor that returned other Headers replaces the call's. */
+function copyHeaders(from: Headers, to: Headers): void {
+  if (from === to) {
+    return;
+  }
+  [...to.keys()].forEach((key) => to.delete(key));
+  from.forEach((value, key) => to.set(key, value));
+}
