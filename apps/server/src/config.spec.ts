@@ -21,6 +21,7 @@ describe('readServerConfig', () => {
       instance: hostname(),
       version,
       fault: {},
+      unaryFastPath: true,
     });
   });
 
@@ -42,6 +43,7 @@ describe('readServerConfig', () => {
         FAULT_DELAY_PERCENT: '12.5',
         FAULT_ABORT_STATUS: 'UNAVAILABLE',
         FAULT_ABORT_PERCENT: '100',
+        UNARY_FAST_PATH: 'off',
       }),
     ).toEqual({
       port: 0,
@@ -52,6 +54,7 @@ describe('readServerConfig', () => {
       instance: 'greeter-abc',
       version: '9.9.9',
       fault: { delay: { ms: 250, percent: 12.5 }, abort: { status: 'UNAVAILABLE', percent: 100 } },
+      unaryFastPath: false,
     });
   });
 
@@ -67,6 +70,7 @@ describe('readServerConfig', () => {
     ['FAULT_DELAY_PERCENT', { FAULT_DELAY: '1s', FAULT_DELAY_PERCENT: '101' }],
     ['FAULT_ABORT_STATUS', { FAULT_ABORT_STATUS: 'OK', FAULT_ABORT_PERCENT: '10' }],
     ['FAULT_ABORT_PERCENT', { FAULT_ABORT_STATUS: 'UNAVAILABLE' }],
+    ['UNARY_FAST_PATH', { UNARY_FAST_PATH: 'yes' }],
   ])('rejects %s in %j', (setting, env) => {
     let thrown: unknown;
     try {

@@ -20,6 +20,8 @@ export interface ServerConfig {
   readonly version: string;
   /** FAULT_* variables: off unless both halves of a fault are set. */
   readonly fault: FaultSpec;
+  /** UNARY_FAST_PATH (on|off), default on: unary gRPC calls bypass connect-node's request pipeline. */
+  readonly unaryFastPath: boolean;
 }
 
 export function readServerConfig(environment: Env): ServerConfig {
@@ -33,5 +35,6 @@ export function readServerConfig(environment: Env): ServerConfig {
     instance: env.string('POD_NAME', hostname()),
     version: env.string('SERVICE_VERSION', version),
     fault: readFaultSpec(env),
+    unaryFastPath: env.oneOf('UNARY_FAST_PATH', 'on', ['on', 'off']) === 'on',
   };
 }

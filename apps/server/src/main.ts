@@ -28,6 +28,7 @@ runMain(async () => {
     instance: config.instance,
     version: config.version,
     maxTimeoutMs: config.maxDeadlineMs,
+    unaryFastPath: config.unaryFastPath,
     outerInterceptors: [telemetry.interceptor],
     interceptors: faultActive ? [createFaultInterceptor(config.fault)] : [],
     routes: (router) => router.service(GreeterService, greeterService),
