@@ -113,9 +113,13 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     : http2.createServer(http2Options, slowPath);
   const sessions = new Set<http2.ServerHttp2Session>();
   const streams = new Set<http2.ServerHttp2Stream>();
+  // One listener function for every stream rather than a closure per call.
+  const untrack = function (this: http2.ServerHttp2Stream) {
+    streams.delete(this);
+  };
   server.on('stream', (stream) => {
     streams.add(stream);
-    stream.once('close', () => streams.delete(stream));
+    stream.on('close', untrack);
   });
   server.on('connection', (socket: Socket) => socket.setNoDelay(true));
   server.on('session', (session) => {

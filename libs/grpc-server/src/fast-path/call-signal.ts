@@ -32,11 +32,6 @@ export class CallSignal {
     return this.controller === undefined ? this.abortedEarly : this.controller.signal.aborted;
   }
 
-  /** Whether the AbortController exists (someone read the signal). */
-  protected get signalMade(): boolean {
-    return this.controller !== undefined;
-  }
-
   abort(reason?: unknown): void {
     if (this.controller !== undefined) {
       // AbortController ignores a second abort, as the linked signals in Connect do.
@@ -47,9 +42,12 @@ export class CallSignal {
     }
   }
 
-  /** Called once when the signal is made while the call is still live. */
+  /**
+   * Called once when the signal is made and not yet aborted: from then on
+   * resets must abort it as they happen, so subclasses start watching.
+   */
   protected onSignalMade(): void {
-    // Subclasses start watching for resets here.
+    // Nothing to watch by default.
   }
 }
 

@@ -10,6 +10,13 @@ export const COMPRESSED_FLAG = 0b0000_0001;
 
 const PREFIX_BYTES = 5;
 
+function tooLarge(length: number, readMaxBytes: number): ConnectError {
+  return new ConnectError(
+    `message size ${length} is larger than configured readMaxBytes ${readMaxBytes}`,
+    Code.ResourceExhausted,
+  );
+}
+
 /**
  * Splits a request body into envelopes as connect-node's envelope decoder
  * does, so both paths fail alike: a length prefix over `readMaxBytes` fails at
@@ -49,10 +56,7 @@ export class EnvelopeSplitter {
         const prefix = this.take(PREFIX_BYTES);
         const length = ((prefix[1] << 24) >>> 0) + (prefix[2] << 16) + (prefix[3] << 8) + prefix[4];
         if (length > this.readMaxBytes) {
-          throw new ConnectError(
-            `message size ${length} is larger than configured readMaxBytes ${this.readMaxBytes}`,
-            Code.ResourceExhausted,
-          );
+          throw tooLarge(length, this.readMaxBytes);
         }
         this.pending = { flags: prefix[0], length };
       }
@@ -66,7 +70,7 @@ export class EnvelopeSplitter {
 
   /** Removes `length` bytes from the front into a new array. */
   private take(length: number): Uint8Array {
-    const out = new Uint8Array(length);
+    const out = Buffer.allocUnsafe(length);
     let offset = 0;
     while (offset < length) {
       const head = this.chunks[0];
@@ -84,6 +88,38 @@ export class EnvelopeSplitter {
     this.buffered -= length;
     return out;
   }
+}
+
+/**
+ * The envelope when `chunk` is exactly one whole envelope, what a unary
+ * request's body nearly always is, without setting up a splitter; else
+ * undefined. Throws RESOURCE_EXHAUSTED as the splitter would.
+ */
+export function wholeEnvelope(chunk: Uint8Array, readMaxBytes: number): Envelope | undefined {
+  if (chunk.byteLength < PREFIX_BYTES) {
+    return undefined;
+  }
+  const length = ((chunk[1] << 24) >>> 0) + (chunk[2] << 16) + (chunk[3] << 8) + chunk[4];
+  if (length > readMaxBytes) {
+    throw tooLarge(length, readMaxBytes);
+  }
+  if (chunk.byteLength !== PREFIX_BYTES + length) {
+    return undefined;
+  }
+  return { flags: chunk[0], data: copyOf(chunk, PREFIX_BYTES, chunk.byteLength) };
+}
+
+/**
+ * A copy of `bytes[start, end)`, as Connect makes one: parsed bytes and
+ * unknown fields are views into their input and must not pin the socket's
+ * read buffer. A Buffer rather than a Uint8Array: small ones come from Node's
+ * pool, whose memory already lives outside the V8 heap, so the parser's
+ * DataView does not have to move a fresh array's bytes there on every call.
+ */
+function copyOf(bytes: Uint8Array, start: number, end: number): Uint8Array {
+  const out = Buffer.allocUnsafe(end - start);
+  out.set(bytes.subarray(start, end));
+  return out;
 }
 
 /** A gRPC envelope around `data`, in one buffer (one DATA frame). */

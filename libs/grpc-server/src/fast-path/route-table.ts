@@ -1,4 +1,4 @@
-import { create, type DescMethodUnary, type DescService } from '@bufbuild/protobuf';
+import { create, type DescMessage, type DescMethodUnary, type DescService, type MessageInitShape } from '@bufbuild/protobuf';
 import {
   Code,
   ConnectError,
@@ -17,7 +17,7 @@ import {
   type UniversalHandlerOptions,
   validateUniversalHandlerOptions,
 } from '@connectrpc/connect/protocol';
-import { CALL, createHandlerContext, type FastUnaryRequest } from './handler-context.js';
+import { CALL, type CallState, FastHandlerContext, type FastUnaryRequest } from './handler-context.js';
 
 type UnaryImplSpec = Extract<MethodImplSpec, { kind: 'unary' }>;
 
@@ -121,34 +121,44 @@ function invokeHandler(
 ): (request: FastUnaryRequest) => Promise<UnaryResponse> {
   const output = method.output;
   const service = method.parent;
-  return async (request) => {
-    const call = request[CALL];
-    if (call === undefined) {
-      throw new ConnectError(
-        'interceptor passed on a request not made from the one it received (copy it with spread)',
-        Code.Internal,
-      );
-    }
-    const context = createHandlerContext(
-      call,
-      method,
-      request.service,
-      request.header,
-      request.contextValues,
-      request,
-    );
-    const answer = spec.impl(request.message, context);
-    // A synchronous handler's answer needs no extra turn of the microtask queue.
-    const message = create(output, isThenable(answer) ? await answer : answer);
-    return {
+  const respond = (call: CallState, answer: MessageInitShape<DescMessage>): UnaryResponse =>
+    ({
       stream: false,
-      message,
+      message: create(output, answer),
       method,
       service,
       header: call.responseHeader,
       trailer: call.responseTrailer,
-    } as UnaryResponse;
+    }) as UnaryResponse;
+  // Not an async function: a synchronous handler's answer is wrapped in one
+  // resolved promise instead of going through an extra await.
+  return (request) => {
+    try {
+      const call = request[CALL];
+      if (call === undefined) {
+        throw new ConnectError(
+          'interceptor passed on a request not made from the one it received (copy it with spread)',
+          Code.Internal,
+        );
+      }
+      const context = new FastHandlerContext(call, method, request.service, request.header, request.contextValues, request);
+      const answer = spec.impl(request.message, context);
+      if (isThenable(answer)) {
+        return settle(answer, call, respond);
+      }
+      return Promise.resolve(respond(call, answer));
+    } catch (err) {
+      return Promise.reject(err);
+    }
   };
+}
+
+async function settle(
+  answer: PromiseLike<MessageInitShape<DescMessage>>,
+  call: CallState,
+  respond: (call: CallState, answer: MessageInitShape<DescMessage>) => UnaryResponse,
+): Promise<UnaryResponse> {
+  return respond(call, await answer);
 }
 
 /**

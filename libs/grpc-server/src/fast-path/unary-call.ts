@@ -3,8 +3,8 @@ import { type Compression, compressionNegotiate } from '@connectrpc/connect/prot
 import { headerAcceptEncoding, parseTimeout, setTrailerStatus } from '@connectrpc/connect/protocol-grpc';
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import { CallSignal, errorFromResetCode } from './call-signal.js';
-import { COMPRESSED_FLAG, encodeEnvelope, type Envelope, EnvelopeSplitter } from './grpc-frames.js';
-import { type CallState, createHandlerContext, createUnaryRequest, FastContextValues } from './handler-context.js';
+import { COMPRESSED_FLAG, encodeEnvelope, type Envelope, EnvelopeSplitter, wholeEnvelope } from './grpc-frames.js';
+import { type CallState, createUnaryRequest, FastContextValues, FastHandlerContext } from './handler-context.js';
 import { RequestHeaders, type ResponseHeaders } from './lazy-headers.js';
 import type { Responder } from './respond.js';
 import type { FastRoute } from './route-table.js';
@@ -54,6 +54,7 @@ export class UnaryCall extends CallSignal implements CallState {
   private pending = NO_ENVELOPES;
   private decompressing = false;
   private ended = false;
+  private watching = false;
   private received = 0;
   private input: UnaryRequest['message'] | undefined;
 
@@ -73,7 +74,7 @@ export class UnaryCall extends CallSignal implements CallState {
     if (gate !== undefined) {
       let verdict: void | Promise<void>;
       try {
-        verdict = gate(createHandlerContext(this, route.method, route.method.parent, this.requestHeader, this.values, this));
+        verdict = gate(new FastHandlerContext(this, route.method, route.method.parent, this.requestHeader, this.values, this));
       } catch (err) {
         this.fail(err);
         return;
@@ -139,8 +140,33 @@ export class UnaryCall extends CallSignal implements CallState {
     stream[CALL] = this;
     stream.on('data', onData);
     stream.on('end', onEnd);
-    stream.on('close', onClose);
     stream.on('error', ignore);
+    if (this.timer !== undefined) {
+      this.watchClose();
+    }
+  }
+
+  /**
+   * A reset matters only to a signal someone holds and to the deadline timer:
+   * the stream is watched once either exists. A call nobody watches finds out
+   * at the end, when it has nowhere to send its answer.
+   */
+  protected override onSignalMade(): void {
+    this.watchClose();
+  }
+
+  private watchClose(): void {
+    const stream = this.stream;
+    if (this.watching) {
+      return;
+    }
+    this.watching = true;
+    if (stream.closed || stream.destroyed) {
+      this.closed();
+    } else {
+      stream[CALL] = this;
+      stream.on('close', onClose);
+    }
   }
 
   receive(chunk: Buffer): void {
@@ -151,7 +177,21 @@ export class UnaryCall extends CallSignal implements CallState {
     }
     let envelopes: Envelope[];
     try {
-      envelopes = (this.splitter ??= new EnvelopeSplitter(this.route.options.readMaxBytes)).push(chunk);
+      if (this.splitter === undefined) {
+        const whole = wholeEnvelope(chunk, this.route.options.readMaxBytes);
+        if (whole !== undefined && (whole.flags & COMPRESSED_FLAG) === 0) {
+          // The usual unary request: one chunk holding exactly one plain message.
+          this.accept(whole.data);
+          return;
+        }
+        if (whole !== undefined) {
+          this.pending = [whole];
+          this.pump();
+          return;
+        }
+        this.splitter = new EnvelopeSplitter(this.route.options.readMaxBytes);
+      }
+      envelopes = this.splitter.push(chunk);
     } catch (err) {
       this.fail(err);
       return;
