@@ -141,7 +141,10 @@ const cases: Record<string, Case> = {
   },
   'a message of 4 MiB + 1': {
     request: { body: message(nameOfEncodedSize(4 * MIB + 1)) },
-    expected: { grpcStatus: Code.ResourceExhausted, grpcMessage: `message size ${4 * MIB + 1} is larger than configured readMaxBytes ${4 * MIB}` },
+    expected: {
+      grpcStatus: Code.ResourceExhausted,
+      grpcMessage: `message size ${4 * MIB + 1} is larger than configured readMaxBytes ${4 * MIB}`,
+    },
   },
   'a length prefix of 4 GiB on a request left open': {
     request: { body: grpcFrame(new Uint8Array(), 0, 0xffff_ffff), keepOpen: true },
@@ -160,7 +163,10 @@ const cases: Record<string, Case> = {
   },
   'two messages': {
     request: { body: Buffer.concat([message('one'), message('two')]) },
-    expected: { grpcStatus: Code.Unimplemented, grpcMessage: 'protocol error: received extra input message for unary method' },
+    expected: {
+      grpcStatus: Code.Unimplemented,
+      grpcMessage: 'protocol error: received extra input message for unary method',
+    },
   },
   'malformed protobuf': {
     request: { body: grpcFrame(Buffer.from([0xff, 0xff, 0xff, 0xff])) },
@@ -169,6 +175,10 @@ const cases: Record<string, Case> = {
   'a frame shorter than its length prefix': {
     request: { body: grpcFrame(Buffer.from('abc'), 0, 10) },
     expected: { grpcStatus: Code.InvalidArgument, grpcMessage: 'protocol error: incomplete envelope' },
+  },
+  'a length prefix whose payload never comes (read as no message, as Connect does)': {
+    request: { body: grpcFrame(new Uint8Array(), 0, 3) },
+    expected: { grpcStatus: Code.Unimplemented },
   },
   'a cut-off length prefix': {
     request: { body: Buffer.from([0, 0, 0]) },

@@ -264,7 +264,10 @@ describe.each(PATHS)('unary calls on %s', (_path, unaryFastPath) => {
     it('sends the headers and trailers interceptors add to the response', async () => {
       let header = new Headers();
       let trailer = new Headers();
-      await loopback.greeter.sayHello({ name: 'added' }, { onHeader: (h) => (header = h), onTrailer: (t) => (trailer = t) });
+      await loopback.greeter.sayHello(
+        { name: 'added' },
+        { onHeader: (h) => (header = h), onTrailer: (t) => (trailer = t) },
+      );
       expect(header.get('x-from-interceptor')).toBe('header');
       expect(trailer.get('x-from-interceptor')).toBe('trailer');
       expect(header.get('x-server-instance')).toBe(TEST_INSTANCE);
@@ -277,7 +280,9 @@ describe.each(PATHS)('unary calls on %s', (_path, unaryFastPath) => {
     });
 
     it('sends ConnectError details to the client', async () => {
-      const error = await loopback.greeter.sayHello({ name: 'details' }).catch((err: unknown) => ConnectError.from(err));
+      const error = await loopback.greeter
+        .sayHello({ name: 'details' })
+        .catch((err: unknown) => ConnectError.from(err));
       expect(error).toMatchObject({ code: Code.FailedPrecondition, rawMessage: 'with details' });
       expect((error as ConnectError).findDetails(SayHelloResponseSchema)).toMatchObject([{ message: 'the detail' }]);
       expect(outcomes).toEqual(['FailedPrecondition']);
@@ -309,7 +314,10 @@ describe.each(PATHS)('unary calls on %s', (_path, unaryFastPath) => {
   describe('deadlines and cancellation', () => {
     it('aborts the handler signal at the grpc-timeout deadline and answers DEADLINE_EXCEEDED', async () => {
       const started = Date.now();
-      const response = await rawGrpcRequest(loopback.url, { headers: { 'grpc-timeout': '200m' }, body: request('slow') });
+      const response = await rawGrpcRequest(loopback.url, {
+        headers: { 'grpc-timeout': '200m' },
+        body: request('slow'),
+      });
       expect(response).toMatchObject({ grpcStatus: Code.DeadlineExceeded, grpcMessage: 'the operation timed out' });
       expect(Date.now() - started).toBeLessThan(5_000);
       expect(aborts).toHaveLength(1);
@@ -318,7 +326,10 @@ describe.each(PATHS)('unary calls on %s', (_path, unaryFastPath) => {
     });
 
     it('tells the handler the time left', async () => {
-      const response = await rawGrpcRequest(loopback.url, { headers: { 'grpc-timeout': '5S' }, body: request('remaining') });
+      const response = await rawGrpcRequest(loopback.url, {
+        headers: { 'grpc-timeout': '5S' },
+        body: request('remaining'),
+      });
       expect(response.grpcStatus).toBe(0);
       const remaining = Number(response.body.subarray(7).toString());
       expect(remaining).toBeGreaterThan(0);
@@ -326,7 +337,9 @@ describe.each(PATHS)('unary calls on %s', (_path, unaryFastPath) => {
     });
 
     it('refuses a deadline over the maximum with INVALID_ARGUMENT before any interceptor', async () => {
-      expect(await codeOf(loopback.greeter.sayHello({ name: 'patient' }, { timeoutMs: 20_000 }))).toBe('InvalidArgument');
+      expect(await codeOf(loopback.greeter.sayHello({ name: 'patient' }, { timeoutMs: 20_000 }))).toBe(
+        'InvalidArgument',
+      );
       expect(arrived).toBe(0);
       expect(outcomes).toEqual([]);
     });
@@ -401,7 +414,10 @@ describe.each(PATHS)('unary calls on %s', (_path, unaryFastPath) => {
     });
 
     it('answers an unknown method trailers-only with UNIMPLEMENTED', async () => {
-      const response = await rawGrpcRequest(loopback.url, { path: '/greeter.v1.GreeterService/Nope', body: request('x') });
+      const response = await rawGrpcRequest(loopback.url, {
+        path: '/greeter.v1.GreeterService/Nope',
+        body: request('x'),
+      });
       expect(response.grpcStatus).toBe(Code.Unimplemented);
       expect(response.trailers).toEqual({});
     });

@@ -62,8 +62,7 @@ export class Responder {
       header instanceof ResponseHeaders && header.untouched
         ? this.preset(encoding).node
         : toNodeHeaders(header, this.base);
-    const trailers =
-      trailer instanceof ResponseHeaders && trailer.untouched ? OK_TRAILERS : toNodeHeaders(trailer, {});
+    const trailers = trailer instanceof ResponseHeaders && trailer.untouched ? OK_TRAILERS : toNodeHeaders(trailer, {});
     try {
       (stream as TrailingStream)[TRAILERS] = trailers;
       stream.on('wantTrailers', sendTrailers);

@@ -1,4 +1,10 @@
-import { create, type DescMessage, type DescMethodUnary, type DescService, type MessageInitShape } from '@bufbuild/protobuf';
+import {
+  create,
+  type DescMessage,
+  type DescMethodUnary,
+  type DescService,
+  type MessageInitShape,
+} from '@bufbuild/protobuf';
 import {
   Code,
   ConnectError,
@@ -85,8 +91,7 @@ export class RouteTable {
     // Connect's router merges a service's own options over the router's, and
     // drops the router's protocol switches when the service has options.
     const grpc = options === undefined ? this.routerOptions.grpc !== false : options.grpc !== false;
-    const resolved =
-      options === undefined ? this.base : validateUniversalHandlerOptions({ ...this.base, ...options });
+    const resolved = options === undefined ? this.base : validateUniversalHandlerOptions({ ...this.base, ...options });
     // A shutdown signal would have to abort calls nobody watches: left to Connect.
     if (spec.kind !== 'unary' || !grpc || resolved.shutdownSignal !== undefined) {
       // A later registration of the same path replaces an earlier one in Connect too.
@@ -141,7 +146,14 @@ function invokeHandler(
           Code.Internal,
         );
       }
-      const context = new FastHandlerContext(call, method, request.service, request.header, request.contextValues, request);
+      const context = new FastHandlerContext(
+        call,
+        method,
+        request.service,
+        request.header,
+        request.contextValues,
+        request,
+      );
       const answer = spec.impl(request.message, context);
       if (isThenable(answer)) {
         return settle(answer, call, respond);

@@ -74,7 +74,9 @@ export class UnaryCall extends CallSignal implements CallState {
     if (gate !== undefined) {
       let verdict: void | Promise<void>;
       try {
-        verdict = gate(new FastHandlerContext(this, route.method, route.method.parent, this.requestHeader, this.values, this));
+        verdict = gate(
+          new FastHandlerContext(this, route.method, route.method.parent, this.requestHeader, this.values, this),
+        );
       } catch (err) {
         this.fail(err);
         return;
@@ -313,7 +315,13 @@ export class UnaryCall extends CallSignal implements CallState {
         ? reason
         : new ConnectError('internal error', Code.Internal, undefined, undefined, reason);
     setTrailerStatus(this.responseTrailer, error);
-    this.responder.send(this.stream, this.responseHeader, this.responseCompression?.name, undefined, this.responseTrailer);
+    this.responder.send(
+      this.stream,
+      this.responseHeader,
+      this.responseCompression?.name,
+      undefined,
+      this.responseTrailer,
+    );
   }
 
   /** The stream closed: normal after an answer; otherwise the client reset it or the server cut it off. */
