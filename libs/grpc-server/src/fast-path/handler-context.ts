@@ -10,6 +10,8 @@ import type { ContextKey, ContextValues, HandlerContext, UnaryRequest } from '@c
 export interface CallState {
   readonly signal: AbortSignal;
   readonly url: string;
+  readonly requestHeader: Headers;
+  readonly values: ContextValues;
   readonly responseHeader: Headers;
   readonly responseTrailer: Headers;
   readonly timeoutMs: () => number | undefined;
@@ -18,10 +20,6 @@ export interface CallState {
 export const CALL = Symbol('protomesh.fastPath.call');
 
 export type FastUnaryRequest = UnaryRequest & { readonly [CALL]: CallState };
-
-interface SignalSource {
-  readonly signal: AbortSignal;
-}
 
 // The request's `signal` is an own accessor: like connect-node's own data
 // property it survives a copy made with spread (the copy reads it, making
@@ -60,41 +58,61 @@ export function createUnaryRequest(
 }
 
 /**
- * A HandlerContext as connect-node builds it for the handler: the call's
- * response headers and deadline, and the service, request headers, signal and
- * context values of the request that reached the handler (interceptors may
- * have replaced them). `source` provides the signal, read only on demand.
+ * A HandlerContext as connect-node builds it. For the handler (`request`
+ * given): the service, request headers, context values and signal of the
+ * request that reached it, which interceptors may have replaced. For the
+ * request gate (no request yet): the call's own. The call's response headers
+ * and deadline in both.
  *
- * Unlike the request, `signal` is a getter on the prototype: handlers read
- * the context rather than copy it, and this keeps the context as cheap as a
- * plain object. (A copy made with spread would lack `signal`.)
+ * What comes from the call is read through getters on the prototype, so a
+ * gate context makes nothing the call does not need yet, and the signal is
+ * made only when read. (A copy of a context made with spread would lack
+ * them; handlers read their context rather than copy it.)
  */
 export class FastHandlerContext implements HandlerContext {
   readonly requestMethod = 'POST';
   readonly protocolName = 'grpc';
-  readonly url: string;
-  readonly timeoutMs: () => number | undefined;
-  readonly responseHeader: Headers;
-  readonly responseTrailer: Headers;
-  readonly #source: SignalSource;
+  readonly service: DescService;
+  readonly #call: CallState;
+  readonly #request: FastUnaryRequest | undefined;
 
   constructor(
     call: CallState,
     readonly method: DescMethodUnary,
-    readonly service: DescService,
-    readonly requestHeader: Headers,
-    readonly values: ContextValues,
-    source: SignalSource,
+    service: DescService,
+    request?: FastUnaryRequest,
   ) {
-    this.url = call.url;
-    this.timeoutMs = call.timeoutMs;
-    this.responseHeader = call.responseHeader;
-    this.responseTrailer = call.responseTrailer;
-    this.#source = source;
+    this.#call = call;
+    this.service = service;
+    this.#request = request;
+  }
+
+  get url(): string {
+    return this.#call.url;
+  }
+
+  get timeoutMs(): () => number | undefined {
+    return this.#call.timeoutMs;
+  }
+
+  get requestHeader(): Headers {
+    return this.#request === undefined ? this.#call.requestHeader : this.#request.header;
+  }
+
+  get values(): ContextValues {
+    return this.#request === undefined ? this.#call.values : this.#request.contextValues;
+  }
+
+  get responseHeader(): Headers {
+    return this.#call.responseHeader;
+  }
+
+  get responseTrailer(): Headers {
+    return this.#call.responseTrailer;
   }
 
   get signal(): AbortSignal {
-    return this.#source.signal;
+    return this.#request === undefined ? this.#call.signal : this.#request.signal;
   }
 }
 

@@ -47,22 +47,21 @@ export class Responder {
   /**
    * Sends the response unless the stream is gone (the client reset it, or the
    * server cut it off while draining); `body` is a whole gRPC frame or none.
+   * Headers and trailers nobody made or touched go out as prepared.
    */
   send(
     stream: ServerHttp2Stream,
-    header: Headers,
+    header: ResponseHeaders | undefined,
     encoding: string | undefined,
     body: Buffer | undefined,
-    trailer: Headers,
+    trailer: ResponseHeaders | undefined,
   ): void {
     if (stream.destroyed || stream.closed) {
       return;
     }
     const headers =
-      header instanceof ResponseHeaders && header.untouched
-        ? this.preset(encoding).node
-        : toNodeHeaders(header, this.base);
-    const trailers = trailer instanceof ResponseHeaders && trailer.untouched ? OK_TRAILERS : toNodeHeaders(trailer, {});
+      header === undefined || header.untouched ? this.preset(encoding).node : toNodeHeaders(header, this.base);
+    const trailers = trailer === undefined || trailer.untouched ? OK_TRAILERS : toNodeHeaders(trailer, {});
     try {
       (stream as TrailingStream)[TRAILERS] = trailers;
       stream.on('wantTrailers', sendTrailers);

@@ -26,6 +26,8 @@ function invoke(table: RouteTable, path: string, name: string): Promise<UnaryRes
   const call = {
     signal: new AbortController().signal,
     url: `http://test${path}`,
+    requestHeader: new Headers(),
+    values: new FastContextValues(),
     responseHeader: new Headers(),
     responseTrailer: new Headers(),
     timeoutMs: () => undefined,

@@ -146,14 +146,7 @@ function invokeHandler(
           Code.Internal,
         );
       }
-      const context = new FastHandlerContext(
-        call,
-        method,
-        request.service,
-        request.header,
-        request.contextValues,
-        request,
-      );
+      const context = new FastHandlerContext(call, method, request.service, request);
       const answer = spec.impl(request.message, context);
       if (isThenable(answer)) {
         return settle(answer, call, respond);

@@ -40,11 +40,14 @@ const NO_ENVELOPES: Envelope[] = [];
  * its argument.
  */
 export class UnaryCall extends CallSignal implements CallState {
-  readonly requestHeader: RequestHeaders;
-  readonly responseHeader: ResponseHeaders;
-  readonly responseTrailer: ResponseHeaders;
-  readonly values = new FastContextValues();
   timeoutMs = NO_TIMEOUT;
+  // Made on first use, usually when the handler runs: made at the start they
+  // would live as long as the call, which under load means long enough to be
+  // promoted to the old generation.
+  private requestHeaders: RequestHeaders | undefined;
+  private responseHeaders: ResponseHeaders | undefined;
+  private responseTrailers: ResponseHeaders | undefined;
+  private contextValues: FastContextValues | undefined;
 
   private phase = Phase.Reading;
   private timer: NodeJS.Timeout | undefined;
@@ -63,20 +66,15 @@ export class UnaryCall extends CallSignal implements CallState {
     private readonly stream: CallStream,
     readonly url: string,
     private readonly responder: Responder,
-    headers: IncomingHttpHeaders,
+    private readonly headers: IncomingHttpHeaders,
   ) {
     super();
-    this.requestHeader = new RequestHeaders(headers);
     const early = this.negotiate(headers);
-    this.responseHeader = responder.responseHeader(this.responseCompression?.name);
-    this.responseTrailer = responder.responseTrailer();
     const gate = route.options.requestGate;
     if (gate !== undefined) {
       let verdict: void | Promise<void>;
       try {
-        verdict = gate(
-          new FastHandlerContext(this, route.method, route.method.parent, this.requestHeader, this.values, this),
-        );
+        verdict = gate(new FastHandlerContext(this, route.method, route.method.parent));
       } catch (err) {
         this.fail(err);
         return;
@@ -90,6 +88,24 @@ export class UnaryCall extends CallSignal implements CallState {
       }
     }
     this.admit(early);
+  }
+
+  get requestHeader(): Headers {
+    return (this.requestHeaders ??= new RequestHeaders(this.headers)) as unknown as Headers;
+  }
+
+  get responseHeader(): Headers {
+    return (this.responseHeaders ??= this.responder.responseHeader(
+      this.responseCompression?.name,
+    )) as unknown as Headers;
+  }
+
+  get responseTrailer(): Headers {
+    return (this.responseTrailers ??= this.responder.responseTrailer()) as unknown as Headers;
+  }
+
+  get values(): FastContextValues {
+    return (this.contextValues ??= new FastContextValues());
   }
 
   /**
@@ -295,7 +311,13 @@ export class UnaryCall extends CallSignal implements CallState {
       return;
     }
     this.finish();
-    this.responder.send(this.stream, this.responseHeader, this.responseCompression?.name, frame, this.responseTrailer);
+    this.responder.send(
+      this.stream,
+      this.responseHeaders,
+      this.responseCompression?.name,
+      frame,
+      this.responseTrailers,
+    );
     // Connect aborts the handler's signal when a call completes.
     this.abort();
   }
@@ -317,10 +339,10 @@ export class UnaryCall extends CallSignal implements CallState {
     setTrailerStatus(this.responseTrailer, error);
     this.responder.send(
       this.stream,
-      this.responseHeader,
+      this.responseHeaders,
       this.responseCompression?.name,
       undefined,
-      this.responseTrailer,
+      this.responseTrailers,
     );
   }
 
