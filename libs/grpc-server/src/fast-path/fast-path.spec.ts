@@ -170,11 +170,16 @@ describe.each(PATHS)('unary calls on %s', (_path, unaryFastPath) => {
       case 'echo-bin':
         context.responseHeader.set('x-echo-bin', context.requestHeader.get('x-custom-bin') ?? '');
         return { message: 'echoed' };
+      case 'big':
+        return { message: 'b'.repeat(1024 * 1024) };
       case 'details':
         throw new ConnectError('with details', Code.FailedPrecondition, undefined, [
           { desc: SayHelloResponseSchema, value: { message: 'the detail' } },
         ]);
       default:
+        if (req.name.startsWith('after-')) {
+          await sleep(Number(req.name.slice('after-'.length)), context.signal);
+        }
         return { message: `Hello, ${req.name}!` };
     }
   };
@@ -271,6 +276,17 @@ describe.each(PATHS)('unary calls on %s', (_path, unaryFastPath) => {
       expect(header.get('x-from-interceptor')).toBe('header');
       expect(trailer.get('x-from-interceptor')).toBe('trailer');
       expect(header.get('x-server-instance')).toBe(TEST_INSTANCE);
+    });
+
+    it('answers concurrent calls on one connection, each with its own response', async () => {
+      const names = Array.from({ length: 200 }, (_, i) => `after-${(i * 7) % 23}`);
+      const answers = await Promise.all(names.map((name) => loopback.greeter.sayHello({ name })));
+      expect(answers.map((a) => a.message)).toEqual(names.map((name) => `Hello, ${name}!`));
+    });
+
+    it('sends a large response intact', async () => {
+      const answer = await loopback.greeter.sayHello({ name: 'big' });
+      expect(answer.message).toBe('b'.repeat(1024 * 1024));
     });
 
     it('aborts the handler signal when the call completes, as Connect does', async () => {
