@@ -2,44 +2,34 @@ import { Code, ConnectError, type UnaryRequest, type UnaryResponse } from '@conn
 import { type Compression, compressionNegotiate } from '@connectrpc/connect/protocol';
 import { headerAcceptEncoding, parseTimeout, setTrailerStatus } from '@connectrpc/connect/protocol-grpc';
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
-import { CallSignal, errorFromResetCode } from './call-signal.js';
-import { COMPRESSED_FLAG, encodeEnvelope, type Envelope, EnvelopeSplitter, wholeEnvelope } from './grpc-frames.js';
+import { errorFromResetCode } from './call-signal.js';
+import { COMPRESSED_FLAG, encodeEnvelope } from './grpc-frames.js';
 import { type CallState, createUnaryRequest, FastContextValues, FastHandlerContext } from './handler-context.js';
 import { RequestHeaders, type ResponseHeaders } from './lazy-headers.js';
 import type { Responder } from './respond.js';
 import type { FastRoute } from './route-table.js';
+import { Phase, UnaryBody } from './unary-body.js';
 
 const CALL = Symbol('protomesh.fastPath.streamCall');
 
 type CallStream = ServerHttp2Stream & { [CALL]?: UnaryCall };
 
-enum Phase {
-  /** Receiving the request body. */
-  Reading,
-  /** Interceptors and handler running. */
-  Running,
-  /** Answered, failed, or abandoned by the client. */
-  Done,
-}
-
 const NO_TIMEOUT = (): number | undefined => undefined;
-const NO_ENVELOPES: Envelope[] = [];
 
 /**
  * One unary call on the fast path, from the request headers to the trailers,
  * following connect-node's gRPC handler step by step so that both paths fail
  * alike: request gate (drain) first, before the body is read; then a bad
- * grpc-encoding, then a bad grpc-timeout; then the body, envelope by
- * envelope (size cap on each length prefix, decompression, parsing); exactly
- * one message; interceptors and handler; serialisation. Protocol errors are
- * answered here without interceptors, as in Connect, where they happen
- * before the interceptor chain is entered.
+ * grpc-encoding, then a bad grpc-timeout; then the body (UnaryBody);
+ * interceptors and handler; serialisation. Protocol errors are answered
+ * here without interceptors, as in Connect, where they happen before the
+ * interceptor chain is entered.
  *
  * Per call there are no closures: stream events reach the call through
  * listeners shared by all calls, and the deadline timer takes the call as
  * its argument.
  */
-export class UnaryCall extends CallSignal implements CallState {
+export class UnaryCall extends UnaryBody implements CallState {
   timeoutMs = NO_TIMEOUT;
   // Made on first use, usually when the handler runs: made at the start they
   // would live as long as the call, which under load means long enough to be
@@ -49,20 +39,12 @@ export class UnaryCall extends CallSignal implements CallState {
   private responseTrailers: ResponseHeaders | undefined;
   private contextValues: FastContextValues | undefined;
 
-  private phase = Phase.Reading;
   private timer: NodeJS.Timeout | undefined;
-  private requestCompression: Compression | null = null;
   private responseCompression: Compression | null = null;
-  private splitter: EnvelopeSplitter | undefined;
-  private pending = NO_ENVELOPES;
-  private decompressing = false;
-  private ended = false;
   private watching = false;
-  private received = 0;
-  private input: UnaryRequest['message'] | undefined;
 
   constructor(
-    private readonly route: FastRoute,
+    protected readonly route: FastRoute,
     private readonly stream: CallStream,
     readonly url: string,
     private readonly responder: Responder,
@@ -187,104 +169,9 @@ export class UnaryCall extends CallSignal implements CallState {
     }
   }
 
-  receive(chunk: Buffer): void {
-    if (this.phase !== Phase.Reading) {
-      // After an early answer the rest of the body is read and dropped, so the
-      // connection's flow-control window keeps moving for the other calls.
-      return;
-    }
-    let envelopes: Envelope[];
-    try {
-      if (this.splitter === undefined) {
-        const whole = wholeEnvelope(chunk, this.route.options.readMaxBytes);
-        if (whole !== undefined && (whole.flags & COMPRESSED_FLAG) === 0) {
-          // The usual unary request: one chunk holding exactly one plain message.
-          this.accept(whole.data);
-          return;
-        }
-        if (whole !== undefined) {
-          this.pending = [whole];
-          this.pump();
-          return;
-        }
-        this.splitter = new EnvelopeSplitter(this.route.options.readMaxBytes);
-      }
-      envelopes = this.splitter.push(chunk);
-    } catch (err) {
-      this.fail(err);
-      return;
-    }
-    if (envelopes.length > 0) {
-      this.pending = this.pending.length === 0 ? envelopes : this.pending.concat(envelopes);
-      this.pump();
-    }
-  }
-
-  endOfBody(): void {
-    this.ended = true;
-    this.pump();
-  }
-
-  /** Takes the received envelopes in order; a compressed one suspends the rest until it is inflated. */
-  private pump(): void {
-    while (this.phase === Phase.Reading && !this.decompressing) {
-      const envelope = this.pending.shift();
-      if (envelope === undefined) {
-        if (this.ended) {
-          this.bodyComplete();
-        }
-        return;
-      }
-      if ((envelope.flags & COMPRESSED_FLAG) === 0) {
-        this.accept(envelope.data);
-        continue;
-      }
-      const compression = this.requestCompression;
-      if (compression === null) {
-        this.fail(new ConnectError('received compressed envelope, but do not know how to decompress', Code.Internal));
-        return;
-      }
-      this.decompressing = true;
-      compression.decompress(envelope.data, this.route.options.readMaxBytes).then(
-        (data) => {
-          this.decompressing = false;
-          this.accept(data);
-          this.pump();
-        },
-        (err: unknown) => this.fail(err),
-      );
-    }
-  }
-
-  private accept(data: Uint8Array): void {
-    if (this.phase !== Phase.Reading) {
-      return;
-    }
-    let message: UnaryRequest['message'];
-    try {
-      message = this.route.input.parse(data);
-    } catch (err) {
-      this.fail(err);
-      return;
-    }
-    this.received++;
-    if (this.received === 1) {
-      this.input = message;
-    } else {
-      this.fail(new ConnectError('protocol error: received extra input message for unary method', Code.Unimplemented));
-    }
-  }
-
-  private bodyComplete(): void {
-    if (this.splitter !== undefined && this.splitter.partialBytes > 0) {
-      this.fail(new ConnectError('protocol error: incomplete envelope', Code.InvalidArgument));
-    } else if (this.input === undefined) {
-      this.fail(new ConnectError('protocol error: missing input message for unary method', Code.Unimplemented));
-    } else {
-      this.phase = Phase.Running;
-      // run() settles every outcome itself, so its promise never rejects.
-      void this.run(this.input);
-    }
+  protected start(input: UnaryRequest['message']): void {
+    // run() settles every outcome itself, so its promise never rejects.
+    void this.run(input);
   }
 
   private async run(input: UnaryRequest['message']): Promise<void> {
