@@ -38,7 +38,12 @@ export function createFastPathServer(
       compat.emit('stream', stream, headers, flags, rawHeaders);
       return;
     }
-    new UnaryCall(route, stream, url, responder, headers);
+    try {
+      new UnaryCall(route, stream, url, responder, headers);
+    } catch {
+      // A bug of ours must not take the process down with the 'stream' event.
+      stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+    }
   });
   return server;
 }
