@@ -1,12 +1,15 @@
 import { Code, ConnectError, type ConnectRouter, type Interceptor } from '@connectrpc/connect';
+import { compressionBrotli, compressionGzip } from '@connectrpc/connect-node';
 import { Health } from '@protomesh/proto/grpc/health/v1';
 import * as reflectionV1 from '@protomesh/proto/grpc/reflection/v1';
 import * as reflectionV1alpha from '@protomesh/proto/grpc/reflection/v1alpha';
 import type { AddressInfo, Socket } from 'node:net';
 import * as http2 from 'node:http2';
+import { createFastPathServer } from './fast-path/fast-path-server.js';
+import { RouteTable } from './fast-path/route-table.js';
 import { createHealthService, HealthRegistry } from './health.js';
+import { grpcNodeAdapter, type GrpcNodeAdapterOptions } from './node-adapter.js';
 import { createOutcomeInterceptor } from './outcome-interceptor.js';
-import { grpcNodeAdapter } from './node-adapter.js';
 import { createReflectionServices } from './reflection.js';
 import { type GrpcServerOptions, resolveGrpcServerOptions } from './server-options.js';
 import { unimplementedFallback } from './unimplemented.js';
@@ -17,6 +20,9 @@ const INFRASTRUCTURE_SERVICES = new Set([
   reflectionV1.ServerReflection.typeName,
   reflectionV1alpha.ServerReflection.typeName,
 ]);
+
+/** Request compressions accepted, on both paths; named in `grpc-accept-encoding` on every response. */
+const ACCEPT_COMPRESSION = [compressionGzip, compressionBrotli];
 
 export type DrainOutcome = 'drained' | 'forced';
 
@@ -41,11 +47,12 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   const health = new HealthRegistry();
   let draining = false;
 
-  const handler = grpcNodeAdapter({
+  const adapterOptions: GrpcNodeAdapterOptions = {
     logger: opts.logger,
     grpc: true,
     grpcWeb: false,
     connect: false,
+    acceptCompression: ACCEPT_COMPRESSION,
     readMaxBytes: opts.readMaxBytes,
     maxTimeoutMs: opts.maxTimeoutMs,
     interceptors: [
@@ -58,7 +65,9 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
         throw new ConnectError('server is shutting down', Code.Unavailable);
       }
     },
-    routes(router: ConnectRouter) {
+    routes(connectRouter: ConnectRouter) {
+      // The fast path learns the unary methods from the same registrations.
+      const router = fastRoutes?.recording(connectRouter) ?? connectRouter;
       opts.routes(router);
       const appServices = [...new Set(router.handlers.map((handler) => handler.service))];
       appServices.forEach((service) => health.register(service.typeName));
@@ -73,26 +82,39 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
       router.service(reflectionV1alpha.ServerReflection, reflection.v1alpha);
     },
     fallback: unimplementedFallback,
-  });
+  };
+  const fastRoutes = opts.unaryFastPath ? new RouteTable(adapterOptions) : undefined;
+  const handler = grpcNodeAdapter(adapterOptions);
 
-  const server = http2.createServer(
-    {
-      maxSessionMemory: opts.maxSessionMemoryMb,
-      settings: { maxConcurrentStreams: opts.maxConcurrentStreams },
-    },
-    (req, res) => {
-      // Set here rather than in Connect so that every response carries them,
-      // including those Connect never routes (unknown method, bad content-type).
-      res.setHeader('x-server-instance', opts.instance);
-      res.setHeader('x-server-version', opts.version);
-      handler(req, res);
-    },
-  );
+  // Set on every response, including those Connect never routes (unknown
+  // method, bad content-type), on both paths.
+  const serverHeaders = {
+    'x-server-instance': opts.instance,
+    'x-server-version': opts.version,
+    'grpc-accept-encoding': ACCEPT_COMPRESSION.map((compression) => compression.name).join(','),
+  };
+  const http2Options: http2.ServerOptions = {
+    maxSessionMemory: opts.maxSessionMemoryMb,
+    settings: { maxConcurrentStreams: opts.maxConcurrentStreams },
+  };
+  const slowPath = (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
+    for (const [name, value] of Object.entries(serverHeaders)) {
+      res.setHeader(name, value);
+    }
+    handler(req, res);
+  };
+  const server = fastRoutes
+    ? createFastPathServer(http2Options, { routes: fastRoutes, serverHeaders }, slowPath)
+    : http2.createServer(http2Options, slowPath);
   const sessions = new Set<http2.ServerHttp2Session>();
   const streams = new Set<http2.ServerHttp2Stream>();
+  // One listener function for every stream rather than a closure per call.
+  const untrack = function (this: http2.ServerHttp2Stream) {
+    streams.delete(this);
+  };
   server.on('stream', (stream) => {
     streams.add(stream);
-    stream.once('close', () => streams.delete(stream));
+    stream.on('close', untrack);
   });
   server.on('connection', (socket: Socket) => socket.setNoDelay(true));
   server.on('session', (session) => {

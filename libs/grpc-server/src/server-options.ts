@@ -46,10 +46,10 @@ export interface GrpcServerOptions {
    */
   maxSessionMemoryMb?: number;
   /**
-   * Serve unary calls on the unary fast path instead of Connect's generic
-   * handler. Default true. Accepted but not used yet: the fast path is being
-   * built on its own branch; the conformance suite already runs both settings
-   * (UNARY_FAST_PATH=on|off) so that either must pass it.
+   * Serve unary gRPC calls (`application/grpc`, `application/grpc+proto`)
+   * on a lean path of our own instead of connect-node's, with the same
+   * services, interceptors and gRPC semantics; everything else still goes to
+   * connect-node. Default true.
    */
   unaryFastPath?: boolean;
 }

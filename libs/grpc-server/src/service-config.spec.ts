@@ -66,6 +66,7 @@ describe('readServiceConfig', () => {
     ['FAULT_DELAY_PERCENT', { FAULT_DELAY: '1s', FAULT_DELAY_PERCENT: '101' }],
     ['FAULT_ABORT_STATUS', { FAULT_ABORT_STATUS: 'OK', FAULT_ABORT_PERCENT: '10' }],
     ['FAULT_ABORT_PERCENT', { FAULT_ABORT_STATUS: 'UNAVAILABLE' }],
+    ['UNARY_FAST_PATH', { UNARY_FAST_PATH: 'yes' }],
   ])('rejects %s in %j', (setting, env) => {
     let thrown: unknown;
     try {

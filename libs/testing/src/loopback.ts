@@ -26,7 +26,7 @@ export const greet: SayHelloHandler = (request) => ({ message: `Hello, ${request
  * data, so this library needs no dependency on the server it tests.
  */
 export function loopbackServerOptions<
-  T extends { sayHello?: SayHelloHandler; routes?: (router: ConnectRouter) => void },
+  T extends { sayHello?: SayHelloHandler; routes?: (router: ConnectRouter) => void; [option: string]: unknown },
 >(options: T = {} as T) {
   const { sayHello = greet, ...overrides } = options;
   return {

@@ -1,0 +1,124 @@
+import { contentTypeProto, grpcStatusOk } from '@connectrpc/connect/protocol-grpc';
+import { constants, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
+import { ResponseHeaders, toNodeHeaders } from './lazy-headers.js';
+
+type HeaderEntries = readonly (readonly [string, string])[];
+
+const TRAILERS = Symbol('protomesh.fastPath.trailers');
+
+type TrailingStream = ServerHttp2Stream & { [TRAILERS]?: OutgoingHttpHeaders };
+
+// node:http2 copies both objects before use, so one of each can serve every call.
+const RESPOND_OPTIONS = { waitForTrailers: true };
+const TRAILERS_ONLY_OPTIONS = { endStream: true };
+/** Response headers a gRPC handler sets by itself; any other is metadata of the application's. */
+const PROTOCOL_HEADERS = new Set(['content-type', 'grpc-encoding', 'grpc-accept-encoding']);
+const OK_TRAILER_PRESET: HeaderEntries = [['grpc-status', grpcStatusOk]];
+const OK_TRAILERS: OutgoingHttpHeaders = { 'grpc-status': grpcStatusOk };
+
+interface HeaderPreset {
+  readonly entries: HeaderEntries;
+  readonly node: OutgoingHttpHeaders;
+}
+
+/**
+ * Writes fast-path responses exactly as the slow path does (grpcNodeAdapter):
+ * HEADERS (status 200, the server's own headers first, then the call's), the
+ * message in one DATA frame, trailers in a final HEADERS frame. A call that
+ * ends without a message and without metadata of the application's is
+ * answered Trailers-Only: the status in the one HEADERS frame, as grpc-go and
+ * grpc-java do.
+ */
+export class Responder {
+  private readonly presets = new Map<string, HeaderPreset>();
+  private readonly base: OutgoingHttpHeaders;
+
+  /** `serverHeaders` go on every response (x-server-instance and the like). */
+  constructor(serverHeaders: Readonly<Record<string, string>>) {
+    this.base = { ...serverHeaders, [constants.HTTP2_HEADER_STATUS]: 200 };
+  }
+
+  /** Fresh response headers for a call: content-type, and grpc-encoding when responses are compressed. */
+  responseHeader(encoding: string | undefined): ResponseHeaders {
+    return new ResponseHeaders(this.preset(encoding).entries);
+  }
+
+  /** Fresh response trailers for a call: grpc-status 0 until something else is known. */
+  responseTrailer(): ResponseHeaders {
+    return new ResponseHeaders(OK_TRAILER_PRESET);
+  }
+
+  /**
+   * Sends the response unless the stream is gone (the client reset it, or the
+   * server cut it off while draining); `body` is a whole gRPC frame or none.
+   * Headers and trailers nobody made or touched go out as prepared.
+   */
+  send(
+    stream: ServerHttp2Stream,
+    header: ResponseHeaders | undefined,
+    encoding: string | undefined,
+    body: Buffer | undefined,
+    trailer: ResponseHeaders | undefined,
+  ): void {
+    if (stream.destroyed || stream.closed) {
+      return;
+    }
+    const headers =
+      header === undefined || header.untouched ? this.preset(encoding).node : toNodeHeaders(header, this.base);
+    const trailers = trailer === undefined || trailer.untouched ? OK_TRAILERS : toNodeHeaders(trailer, {});
+    try {
+      if (body === undefined && !hasOwnMetadata(header)) {
+        stream.respond({ ...headers, ...trailers }, TRAILERS_ONLY_OPTIONS);
+        return;
+      }
+      (stream as TrailingStream)[TRAILERS] = trailers;
+      stream.on('wantTrailers', sendTrailers);
+      stream.respond(headers, RESPOND_OPTIONS);
+      if (body === undefined) {
+        stream.end();
+      } else {
+        stream.end(body);
+      }
+    } catch {
+      // Headers node:http2 refuses (connection-specific ones a handler set):
+      // end the call for the client rather than leave it hanging.
+      stream.close(constants.NGHTTP2_INTERNAL_ERROR);
+    }
+  }
+
+  private preset(encoding: string | undefined): HeaderPreset {
+    const key = encoding ?? '';
+    let preset = this.presets.get(key);
+    if (preset === undefined) {
+      const entries: [string, string][] = [['content-type', contentTypeProto]];
+      if (encoding !== undefined) {
+        entries.push(['grpc-encoding', encoding]);
+      }
+      preset = { entries, node: { ...this.base, ...Object.fromEntries(entries) } };
+      this.presets.set(key, preset);
+    }
+    return preset;
+  }
+}
+
+function hasOwnMetadata(header: ResponseHeaders | undefined): boolean {
+  if (header === undefined || header.untouched) {
+    return false;
+  }
+  for (const name of header.keys()) {
+    if (!PROTOCOL_HEADERS.has(name)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+function sendTrailers(this: TrailingStream): void {
+  const trailers = this[TRAILERS] ?? OK_TRAILERS;
+  this[TRAILERS] = undefined;
+  try {
+    this.sendTrailers(trailers);
+  } catch {
+    this.close(constants.NGHTTP2_INTERNAL_ERROR);
+  }
+}
