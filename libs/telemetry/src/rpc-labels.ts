@@ -8,9 +8,16 @@ export const RPC_SYSTEM_NAME = 'grpc';
 /** The `rpc.method` value for a method outside the recognized set, as OpenTelemetry prescribes. */
 export const OTHER_METHOD = '_OTHER';
 
-/** The fully-qualified `rpc.method`, e.g. `greeter.v1.GreeterService/SayHello`. */
+const fullNames = new WeakMap<object, string>();
+
+/** The fully-qualified `rpc.method`, e.g. `greeter.v1.GreeterService/SayHello`, made once per method. */
 export function fullMethodName(req: { service: { typeName: string }; method: { name: string } }): string {
-  return `${req.service.typeName}/${req.method.name}`;
+  let name = fullNames.get(req.method);
+  if (name === undefined) {
+    name = `${req.service.typeName}/${req.method.name}`;
+    fullNames.set(req.method, name);
+  }
+  return name;
 }
 
 /**

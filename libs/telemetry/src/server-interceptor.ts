@@ -25,8 +25,11 @@ export function createServerTelemetryInterceptor(options: ServerTelemetryOptions
     const incoming = readCallContext(req.header);
     const call = observeCall(metrics, req, incoming.otel, tracer);
     const context = call.span === undefined ? incoming : withSpan(incoming, call.span);
+    // Nothing to carry when the call brought no trace headers and records no
+    // span: the handler then sees no call context, as it would with an empty one.
+    const carried = incoming.headers.size > 0 || call.span !== undefined;
     try {
-      const res = await runInCallContext(context, () => next(req));
+      const res = carried ? await runInCallContext(context, () => next(req)) : await next(req);
       if (!res.stream) {
         call.end(OK_OUTCOME);
         return res;
@@ -35,7 +38,8 @@ export function createServerTelemetryInterceptor(options: ServerTelemetryOptions
         call.end(thrown === undefined ? OK_OUTCOME : callOutcome(thrown, req.signal));
         return thrown;
       };
-      return { ...res, message: watchStream(res.message, onEnd, (step) => runInCallContext(context, step)) };
+      const wrapStep = carried ? <R>(step: () => R) => runInCallContext(context, step) : undefined;
+      return { ...res, message: watchStream(res.message, onEnd, wrapStep) };
     } catch (err) {
       call.end(callOutcome(err, req.signal));
       throw err;
