@@ -108,6 +108,8 @@ function describeContainerImages(env: NodeJS.ProcessEnv): void {
       HOST: '127.0.0.1',
       PORT: String(port),
       METRICS_PORT: '0',
+      // No load balancer to wait for before the drain.
+      DRAIN_DELAY: '0s',
       ...envVars,
     });
     // Its log line, not a probe connection: a probe would look like a client to hasEstablishedConnection.

@@ -134,7 +134,8 @@ describe('the server', () => {
   it('has distinct gRPC readiness and liveness probes; liveness outlasts a drain', async () => {
     const { docs } = await renderScenario('defaults');
     const server = container(docs, 'protomesh-server');
-    const drainSeconds = must(parseDuration(must(envOf(server)['DRAIN_TIMEOUT'], 'DRAIN_TIMEOUT')), 'drain ms') / 1000;
+    const seconds = (name: string) => must(parseDuration(must(envOf(server)[name], name)), name) / 1000;
+    const drainSeconds = seconds('DRAIN_DELAY') + seconds('DRAIN_TIMEOUT');
     expect(server.readinessProbe).toEqual({
       grpc: { port: 8080, service: '' },
       periodSeconds: 2,
@@ -147,12 +148,19 @@ describe('the server', () => {
     expect(must(periodSeconds, 'period') * must(failureThreshold, 'threshold')).toBeGreaterThan(drainSeconds);
   });
 
-  it('gets a termination grace period longer than its DRAIN_TIMEOUT', async () => {
-    for (const drain of ['10s', '45s', '1.5m']) {
-      const { docs } = await renderChart({ set: { 'services.server.env.DRAIN_TIMEOUT': drain } });
+  it('gets a termination grace period longer than its DRAIN_DELAY and DRAIN_TIMEOUT together', async () => {
+    for (const [delay, drain] of [
+      ['5s', '10s'],
+      ['0s', '45s'],
+      ['2.5s', '1.5m'],
+    ]) {
+      const { docs } = await renderChart({
+        set: { 'services.server.env.DRAIN_DELAY': delay, 'services.server.env.DRAIN_TIMEOUT': drain },
+      });
       const pod = podSpecOf(named<IDeployment>(docs, 'Deployment', 'protomesh-server'));
-      expect(envOf(container(docs, 'protomesh-server'))['DRAIN_TIMEOUT']).toBe(drain);
-      expect(pod.terminationGracePeriodSeconds).toBe(must(parseDuration(drain), drain) / 1000 + 5);
+      expect(envOf(container(docs, 'protomesh-server'))).toMatchObject({ DRAIN_DELAY: delay, DRAIN_TIMEOUT: drain });
+      const seconds = (must(parseDuration(delay), delay) + must(parseDuration(drain), drain)) / 1000;
+      expect(pod.terminationGracePeriodSeconds).toBe(Math.ceil(seconds) + 5);
     }
   });
 
@@ -172,6 +180,7 @@ describe('the server', () => {
       PORT: '8080',
       SERVICE_VERSION: 'v1',
       LOG_LEVEL: 'info',
+      DRAIN_DELAY: '5s',
       DRAIN_TIMEOUT: '10s',
       MAX_DEADLINE: '5m',
     });
@@ -195,12 +204,13 @@ describe('the Go server, version v2 of the server', () => {
       expect(envOf(go)).toMatchObject({
         PORT: '8080',
         SERVICE_VERSION: 'v2',
+        DRAIN_DELAY: '5s',
         DRAIN_TIMEOUT: '10s',
         MAX_DEADLINE: '5m',
       });
       expect(go.env).toContainEqual({ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } });
       expect(go.readinessProbe).toEqual(container(docs, 'protomesh-server').readinessProbe);
-      expect(podSpecOf(goServer).terminationGracePeriodSeconds).toBe(15);
+      expect(podSpecOf(goServer).terminationGracePeriodSeconds).toBe(20);
 
       // One Service for both versions: it selects the v1 and the v2 pods, and the client calls it.
       expect(ofKind(docs, 'Service').map((service) => service.metadata.name)).toEqual(['protomesh-server']);
@@ -323,7 +333,7 @@ describe('a further service', () => {
       'VirtualService',
     ]);
     expect(container(docs, 'protomesh-echo').image).toBe('example/echo:1.2.3');
-    // The default 10s drain plus the entry's margin.
-    expect(podSpecOf(named<IDeployment>(docs, 'Deployment', 'protomesh-echo')).terminationGracePeriodSeconds).toBe(13);
+    // The default 5s delay and 10s drain, plus the entry's margin.
+    expect(podSpecOf(named<IDeployment>(docs, 'Deployment', 'protomesh-echo')).terminationGracePeriodSeconds).toBe(18);
   });
 });

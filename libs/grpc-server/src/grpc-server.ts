@@ -7,6 +7,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import * as http2 from 'node:http2';
 import { createFastPathServer } from './fast-path/fast-path-server.js';
 import { RouteTable } from './fast-path/route-table.js';
+import { Connections } from './connection-policy.js';
 import { createHealthService, HealthRegistry } from './health.js';
 import { grpcNodeAdapter, type GrpcNodeAdapterOptions } from './node-adapter.js';
 import { createOutcomeInterceptor } from './outcome-interceptor.js';
@@ -38,7 +39,7 @@ export interface GrpcServer {
    * called first and the remaining connections were destroyed.
    */
   drain(timeoutMs: number): Promise<DrainOutcome>;
-  /** Ends a drain at once, destroying the connections still open. */
+  /** Ends a drain at once, destroying the connections still open; before a drain, makes it end so. */
   force(): void;
 }
 
@@ -106,26 +107,11 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   const server = fastRoutes
     ? createFastPathServer(http2Options, { routes: fastRoutes, serverHeaders }, slowPath)
     : http2.createServer(http2Options, slowPath);
-  const sessions = new Set<http2.ServerHttp2Session>();
-  const streams = new Set<http2.ServerHttp2Stream>();
-  // One listener function for every stream rather than a closure per call.
-  const untrack = function (this: http2.ServerHttp2Stream) {
-    streams.delete(this);
-  };
-  server.on('stream', (stream) => {
-    streams.add(stream);
-    stream.on('close', untrack);
-  });
+  const connections = new Connections(server, opts.connectionPolicy);
   server.on('connection', (socket: Socket) => socket.setNoDelay(true));
-  server.on('session', (session) => {
-    sessions.add(session);
-    session.once('close', () => sessions.delete(session));
-    if (draining) {
-      session.close();
-    }
-  });
 
   let forceDrain: (() => void) | undefined;
+  let forceRequested = false;
 
   return {
     health,
@@ -147,27 +133,23 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
         forceDrain = () => {
           outcome = 'forced';
           // RST_STREAM CANCEL is how a gRPC server ends a call it cannot
-          // finish (CANCELLED at the caller); destroying the session alone
-          // resets with NO_ERROR, which connect-node clients do not notice.
-          for (const stream of streams) {
-            stream.close(http2.constants.NGHTTP2_CANCEL);
-          }
-          for (const session of sessions) {
-            session.destroy();
-          }
+          // finish: CANCELLED at the caller.
+          connections.cutOffAll();
         };
         server.close(() => {
           clearTimeout(timer);
+          connections.stop();
           resolve(outcome);
         });
-        for (const session of sessions) {
-          // Tells the client no new streams will be accepted on this
-          // connection, then closes it once the streams in flight are done.
-          session.close();
+        // GOAWAY: no new calls on these connections; each closes once its calls in flight are done.
+        connections.closeAll();
+        if (forceRequested) {
+          forceDrain();
         }
       });
     },
     force() {
+      forceRequested = true;
       forceDrain?.();
     },
   };

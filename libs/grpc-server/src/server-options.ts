@@ -1,5 +1,7 @@
 import type { ConnectRouter, Interceptor } from '@connectrpc/connect';
 import type { Logger } from '@protomesh/runtime';
+import type { ConnectionPolicy } from './connection-policy.js';
+import { DEFAULT_CONNECTION_POLICY } from './service-config.js';
 
 export interface GrpcServerOptions {
   /** Interface to listen on. */
@@ -52,6 +54,11 @@ export interface GrpcServerOptions {
    * connect-node. Default true.
    */
   unaryFastPath?: boolean;
+  /**
+   * Timeouts and limits for connections and the peers on them (handshake,
+   * request, keepalive, connection age). Default: those of SERVICE_DEFAULTS.
+   */
+  connectionPolicy?: ConnectionPolicy;
 }
 
 export type ResolvedGrpcServerOptions = Required<GrpcServerOptions>;
@@ -65,6 +72,7 @@ export function resolveGrpcServerOptions(options: GrpcServerOptions): ResolvedGr
     maxConcurrentStreams: 1000,
     maxSessionMemoryMb: 64,
     unaryFastPath: true,
+    connectionPolicy: DEFAULT_CONNECTION_POLICY,
     ...stripUndefined(options),
   };
 }

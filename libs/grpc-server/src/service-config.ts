@@ -1,5 +1,6 @@
 import { type Env, EnvReader, LOG_LEVELS, type LogLevel } from '@protomesh/runtime';
 import { hostname } from 'node:os';
+import type { ConnectionPolicy } from './connection-policy.js';
 import { type FaultSpec, readFaultSpec } from './fault.js';
 
 /**
@@ -15,6 +16,13 @@ export const SERVICE_DEFAULTS = {
   DRAIN_TIMEOUT: '10s',
   MAX_DEADLINE: '5m',
   UNARY_FAST_PATH: 'on',
+  DRAIN_DELAY: '5s',
+  HANDSHAKE_TIMEOUT: '10s',
+  REQUEST_TIMEOUT: '30s',
+  KEEPALIVE_TIME: '1m',
+  KEEPALIVE_TIMEOUT: '20s',
+  MAX_CONNECTION_AGE: '30m',
+  MAX_CONNECTION_AGE_GRACE: '1m',
 } as const;
 
 export interface ServiceConfig {
@@ -23,7 +31,9 @@ export interface ServiceConfig {
   /** The listen address. */
   readonly host: string;
   readonly logLevel: LogLevel;
-  /** How long calls in flight may finish after SIGTERM. */
+  /** How long the server keeps serving after SIGTERM, NOT_SERVING, while the mesh stops routing to it. */
+  readonly drainDelayMs: number;
+  /** How long calls in flight may then finish. */
   readonly drainTimeoutMs: number;
   /** Longer client deadlines are refused with INVALID_ARGUMENT. */
   readonly maxDeadlineMs: number;
@@ -35,6 +45,7 @@ export interface ServiceConfig {
   readonly unaryFastPath: boolean;
   /** The app-mode fault: off unless both halves of a fault are set. */
   readonly fault: FaultSpec;
+  readonly connectionPolicy: ConnectionPolicy;
 }
 
 /**
@@ -53,11 +64,23 @@ export function readServiceConfig(environment: Env, version: string, defaults: E
     port: env.integer('PORT', 0, 65535),
     host: env.string('HOST'),
     logLevel: env.oneOf('LOG_LEVEL', LOG_LEVELS),
+    drainDelayMs: env.duration('DRAIN_DELAY', 0, 3_600_000),
     drainTimeoutMs: env.duration('DRAIN_TIMEOUT', 0, 3_600_000),
     maxDeadlineMs: env.duration('MAX_DEADLINE', 1, 86_400_000),
     instance: env.string('POD_NAME'),
     version: env.string('SERVICE_VERSION'),
     unaryFastPath: env.oneOf('UNARY_FAST_PATH', ['on', 'off']) === 'on',
     fault: readFaultSpec(env),
+    connectionPolicy: {
+      handshakeTimeoutMs: env.duration('HANDSHAKE_TIMEOUT', 1, 3_600_000),
+      requestTimeoutMs: env.duration('REQUEST_TIMEOUT', 1, 86_400_000),
+      keepaliveTimeMs: env.duration('KEEPALIVE_TIME', 1_000, 86_400_000),
+      keepaliveTimeoutMs: env.duration('KEEPALIVE_TIMEOUT', 1, 3_600_000),
+      maxConnectionAgeMs: env.duration('MAX_CONNECTION_AGE', 0, 30 * 86_400_000),
+      maxConnectionAgeGraceMs: env.duration('MAX_CONNECTION_AGE_GRACE', 0, 86_400_000),
+    },
   };
 }
+
+/** The connection policy of SERVICE_DEFAULTS, for servers created without one. */
+export const DEFAULT_CONNECTION_POLICY: ConnectionPolicy = readServiceConfig({}, '').connectionPolicy;

@@ -57,6 +57,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     maxTimeoutMs: config.maxDeadlineMs,
     readMaxBytes: options.readMaxBytes,
     unaryFastPath: config.unaryFastPath,
+    connectionPolicy: config.connectionPolicy,
     outerInterceptors: [telemetry.interceptor],
     interceptors: faultActive ? [createFaultInterceptor(config.fault)] : [],
     routes: options.routes,
@@ -71,6 +72,6 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     },
     `${options.description} listening`,
   );
-  exitOnSignals(server, config.drainTimeoutMs, logger, () => telemetry.shutdown());
+  exitOnSignals(server, config, logger, () => telemetry.shutdown());
   return { server, address, logger };
 }

@@ -187,7 +187,8 @@ export async function startServer(
   env: Record<string, string> = {},
   program: string = SERVER_BUNDLE,
 ): Promise<StartedServer> {
-  const process = new BundleProcess(program, { HOST: '127.0.0.1', PORT: '0', ...env });
+  // No drain delay unless a test asks: a test's SIGTERM has no load balancer to wait for.
+  const process = new BundleProcess(program, { HOST: '127.0.0.1', PORT: '0', DRAIN_DELAY: '0s', ...env });
   const line = await process.waitForLine((l) => l.msg === 'greeter server listening', 10_000);
   const address = String(line.address);
   const port = Number(address.slice(address.lastIndexOf(':') + 1));

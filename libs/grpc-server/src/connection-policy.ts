@@ -1,0 +1,178 @@
+import * as http2 from 'node:http2';
+
+export interface ConnectionPolicy {
+  /** A connection must complete the HTTP/2 preface and its SETTINGS within this. */
+  readonly handshakeTimeoutMs: number;
+  /** A call's request (headers, then its message) must arrive whole within this. */
+  readonly requestTimeoutMs: number;
+  /** The server pings every connection this often... */
+  readonly keepaliveTimeMs: number;
+  /** ...and closes one whose peer has not answered within this. */
+  readonly keepaliveTimeoutMs: number;
+  /** A connection this old (±10 %) gets a GOAWAY, so clients reconnect and rebalance; 0 = never. */
+  readonly maxConnectionAgeMs: number;
+  /** How long calls on an aged connection may still run before it is closed. */
+  readonly maxConnectionAgeGraceMs: number;
+}
+
+/**
+ * What a peer may send per second before the server sends GOAWAY
+ * ENHANCE_YOUR_CALM and closes the connection: each costs the server a reply
+ * (PING ACK, SETTINGS ACK) and a flood of them is an attack, not a client.
+ * Generous for real clients (keepalive and BDP pings come a few a second).
+ */
+const MAX_PINGS_PER_SECOND = 20;
+const MAX_SETTINGS_PER_SECOND = 20;
+
+/**
+ * The connections and calls of a server, under its connection policy: slow
+ * or silent peers are cut off (handshake, request and keepalive timeouts),
+ * aged connections are rotated, PING or SETTINGS floods end the connection;
+ * and the drain's GOAWAY and cut-off reach every one of them.
+ */
+export class Connections {
+  private readonly sessions = new Set<http2.ServerHttp2Session>();
+  /** Open streams, with the time they opened. */
+  private readonly streams = new Map<http2.ServerHttp2Stream, number>();
+  private readonly sweep: NodeJS.Timeout;
+  private closing = false;
+
+  constructor(
+    server: http2.Http2Server,
+    private readonly policy: ConnectionPolicy,
+  ) {
+    const streams = this.streams;
+    // One listener function for every stream rather than a closure per call.
+    const untrack = function (this: http2.ServerHttp2Stream) {
+      streams.delete(this);
+    };
+    server.on('stream', (stream) => {
+      streams.set(stream, Date.now());
+      stream.on('close', untrack);
+    });
+    server.on('session', (session) => this.watch(session));
+    // One sweep for every call rather than a timer per call: a call pays for
+    // a map entry, and a stalled request is cut off within a sweep's period.
+    this.sweep = setInterval(
+      () => this.cutOffStalledRequests(),
+      Math.min(1_000, Math.max(policy.requestTimeoutMs / 2, 10)),
+    );
+    this.sweep.unref();
+  }
+
+  /** GOAWAY on every connection, now and for any that opens from here on: no new calls, those in flight finish. */
+  closeAll(): void {
+    this.closing = true;
+    this.sessions.forEach((session) => session.close());
+  }
+
+  /** Ends every call in flight (RST_STREAM CANCEL) and every connection. */
+  cutOffAll(): void {
+    this.sessions.forEach((session) => this.cutOff(session));
+  }
+
+  stop(): void {
+    clearInterval(this.sweep);
+  }
+
+  /** Ends a connection's remaining calls as a gRPC server does (RST_STREAM CANCEL), then the connection. */
+  private cutOff(session: http2.ServerHttp2Session): void {
+    // Resetting first: destroying alone resets with NO_ERROR, which connect-node clients do not notice.
+    for (const stream of this.streams.keys()) {
+      if (stream.session === session) {
+        stream.close(http2.constants.NGHTTP2_CANCEL);
+      }
+    }
+    session.destroy();
+  }
+
+  private cutOffStalledRequests(): void {
+    const oldest = Date.now() - this.policy.requestTimeoutMs;
+    for (const [stream, openedAt] of this.streams) {
+      if (openedAt > oldest) {
+        break; // Insertion order is opening order.
+      }
+      if (!stream.readableEnded && !stream.closed) {
+        stream.close(http2.constants.NGHTTP2_CANCEL);
+      }
+    }
+  }
+
+  private watch(session: http2.ServerHttp2Session): void {
+    const { policy } = this;
+    this.sessions.add(session);
+    const timers: NodeJS.Timeout[] = [];
+    const after = (ms: number, action: () => void) => {
+      const timer = setTimeout(action, ms);
+      timer.unref();
+      timers.push(timer);
+    };
+    const keepalive = setInterval(() => ping(session, policy.keepaliveTimeoutMs), policy.keepaliveTimeMs);
+    keepalive.unref();
+    session.once('close', () => {
+      this.sessions.delete(session);
+      timers.forEach(clearTimeout);
+      clearInterval(keepalive);
+    });
+    if (this.closing) {
+      session.close();
+    }
+
+    let handshaken = false;
+    session.once('remoteSettings', () => (handshaken = true));
+    after(policy.handshakeTimeoutMs, () => {
+      if (!handshaken) {
+        session.destroy();
+      }
+    });
+
+    if (policy.maxConnectionAgeMs > 0) {
+      const jitter = 1 + (Math.random() * 0.2 - 0.1);
+      after(policy.maxConnectionAgeMs * jitter, () => {
+        // GOAWAY: no new calls here; the client opens a new connection, maybe to another replica.
+        session.close();
+        after(policy.maxConnectionAgeGraceMs, () => this.cutOff(session));
+      });
+    }
+
+    limitRate(session, 'ping', MAX_PINGS_PER_SECOND);
+    limitRate(session, 'remoteSettings', MAX_SETTINGS_PER_SECOND);
+  }
+}
+
+/** Pings the peer; a peer that does not answer in time is gone (or stopped), and so is its connection. */
+function ping(session: http2.ServerHttp2Session, timeoutMs: number): void {
+  if (session.closed || session.destroyed) {
+    return;
+  }
+  const timer = setTimeout(() => session.destroy(), timeoutMs);
+  timer.unref();
+  try {
+    session.ping((err) => {
+      clearTimeout(timer);
+      if (err) {
+        session.destroy();
+      }
+    });
+  } catch {
+    // Too many pings outstanding: the peer has not answered the earlier ones either.
+    clearTimeout(timer);
+    session.destroy();
+  }
+}
+
+function limitRate(session: http2.ServerHttp2Session, event: 'ping' | 'remoteSettings', perSecond: number): void {
+  let windowStart = 0;
+  let count = 0;
+  session.on(event, () => {
+    const now = Date.now();
+    if (now - windowStart >= 1_000) {
+      windowStart = now;
+      count = 0;
+    }
+    if (++count > perSecond && !session.destroyed) {
+      session.goaway(http2.constants.NGHTTP2_ENHANCE_YOUR_CALM);
+      session.destroy();
+    }
+  });
+}
