@@ -86,13 +86,21 @@ export class Connections {
     session.destroy();
   }
 
+  /**
+   * Resets the calls whose request has not arrived whole in time (CANCEL),
+   * and those answered before their request ended (NO_ERROR, as HTTP/2 asks of
+   * a server that responds early: e.g. a message over the size limit), which
+   * would otherwise keep their connection, and a drain, open.
+   */
   private cutOffStalledRequests(): void {
     const oldest = Date.now() - this.policy.requestTimeoutMs;
     for (const [stream, openedAt] of this.streams) {
-      if (openedAt > oldest) {
-        break; // Insertion order is opening order.
+      if (stream.readableEnded || stream.closed) {
+        continue;
       }
-      if (!stream.readableEnded && !stream.closed) {
+      if (stream.writableFinished) {
+        stream.close(http2.constants.NGHTTP2_NO_ERROR);
+      } else if (openedAt <= oldest) {
         stream.close(http2.constants.NGHTTP2_CANCEL);
       }
     }

@@ -137,6 +137,29 @@ describe('drain', () => {
     }
   });
 
+  it('is not held up by a call answered before its request ended (a message over the limit)', async () => {
+    const session = http2.connect(loopback.url);
+    session.on('error', () => undefined);
+    try {
+      const oversized = rawStream(session);
+      oversized.on('error', () => undefined);
+      const status = new Promise<unknown>((resolve) => {
+        oversized.once('response', (headers) => resolve(headers['grpc-status']));
+        oversized.once('trailers', (trailers) => resolve(trailers['grpc-status']));
+      });
+      oversized.resume();
+      // Announces more than the 4 MiB cap and never finishes sending it.
+      oversized.write(grpcFrame(new Uint8Array(16), 0, 64 * 1024 * 1024));
+      expect(await status).toBe(String(Code.ResourceExhausted));
+
+      const started = Date.now();
+      await expect(loopback.server.drain(5_000)).resolves.toBe('drained');
+      expect(Date.now() - started).toBeLessThan(2_500);
+    } finally {
+      session.destroy();
+    }
+  });
+
   it('cuts off a call that outlives the timeout, aborts its handler, and resolves forced', async () => {
     const slow = codeOf(loopback.greeter.sayHello({ name: 'slow' }));
     await calls.reached(1);
