@@ -49,16 +49,20 @@ const greeterService = () => loadService(PROTO_ROOT, 'greeter/v1/greeter.proto',
 /**
  * greeter.v1 and grpc.health.v1 clients from @grpc/grpc-js. Both stubs use
  * one channel, so they share connections as a real caller would. `address`
- * is `host:port`.
+ * is `host:port`, or any target a registered resolver knows (`xds:///…`).
  */
 export class GrpcJsClient {
   private readonly greeter: GreeterStub;
   private readonly health: HealthStub;
 
-  constructor(address: string) {
+  constructor(
+    address: string,
+    channelOptions: grpc.ChannelOptions = {},
+    credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
+  ) {
     const Greeter = greeterService();
     const Health = loadService(HEALTH_PROTO_ROOT, 'health/v1/health.proto', ['grpc', 'health', 'v1', 'Health']);
-    this.greeter = new Greeter(address, grpc.credentials.createInsecure()) as unknown as GreeterStub;
+    this.greeter = new Greeter(address, credentials, channelOptions) as unknown as GreeterStub;
     this.health = new Health(address, grpc.credentials.createInsecure(), {
       channelOverride: this.greeter.getChannel(),
     }) as unknown as HealthStub;
@@ -84,6 +88,11 @@ export class GrpcJsClient {
         this.greeter.makeUnaryRequest(path, identity, identity, Buffer.alloc(0), options, callback),
       deadlineMs,
     );
+  }
+
+  /** The one channel both stubs use. */
+  channel(): grpc.Channel {
+    return this.greeter.getChannel() as grpc.Channel;
   }
 
   close(): void {
@@ -129,20 +138,35 @@ export interface GrpcJsGreeter {
   close(): void;
 }
 
+/** Where and how startGrpcJsGreeter serves; every field optional. */
+export interface GreeterServing {
+  /** Default a plain grpc.Server; e.g. an XdsServer of @grpc/grpc-js-xds. */
+  readonly server?: grpc.Server;
+  /** `host:port`, default 127.0.0.1:0. */
+  readonly address?: string;
+  /** Default insecure. */
+  readonly credentials?: grpc.ServerCredentials;
+  /** Its x-server-instance, default `grpc-js-peer`. */
+  readonly instance?: string;
+}
+
 /**
- * A greeter.v1 server built with @grpc/grpc-js on 127.0.0.1, port 0. It names
- * itself `grpc-js-peer` in the x-server-instance header as our server does.
+ * A greeter.v1 server built with @grpc/grpc-js, by default on 127.0.0.1, port
+ * 0. It names itself in the x-server-instance header as our server does.
  */
-export async function startGrpcJsGreeter(answer: (call: number, name: string) => PeerAnswer): Promise<GrpcJsGreeter> {
+export async function startGrpcJsGreeter(
+  answer: (call: number, name: string) => PeerAnswer,
+  serving: GreeterServing = {},
+): Promise<GrpcJsGreeter> {
   let calls = 0;
-  const server = new grpc.Server();
+  const server = serving.server ?? new grpc.Server();
   server.addService(greeterService().service, {
     sayHello(
       call: grpc.ServerUnaryCall<{ name: string }, { message: string }>,
       callback: grpc.sendUnaryData<{ message: string }>,
     ) {
       const header = new grpc.Metadata();
-      header.set('x-server-instance', 'grpc-js-peer');
+      header.set('x-server-instance', serving.instance ?? 'grpc-js-peer');
       call.sendMetadata(header);
       const reply = answer(calls++, call.request.name);
       if ('message' in reply) {
@@ -152,10 +176,11 @@ export async function startGrpcJsGreeter(answer: (call: number, name: string) =>
       }
     },
   });
+  const address = serving.address ?? '127.0.0.1:0';
+  const credentials = serving.credentials ?? grpc.ServerCredentials.createInsecure();
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) =>
-      error ? reject(error) : resolve(bound),
-    ),
+    server.bindAsync(address, credentials, (error, bound) => (error ? reject(error) : resolve(bound))),
   );
-  return { url: `http://127.0.0.1:${port}`, calls: () => calls, close: () => server.forceShutdown() };
+  const host = address.slice(0, address.lastIndexOf(':'));
+  return { url: `http://${host}:${port}`, calls: () => calls, close: () => server.forceShutdown() };
 }

@@ -19,6 +19,7 @@ export {
 export { declaredMetrics, metricsUrl, parseExposition, type Sample, sampleValue } from './exposition.js';
 export { grpcFrame, type RawRequest, type RawResponse, rawGrpcRequest, SAY_HELLO_PATH } from './grpc-frames.js';
 export {
+  type GreeterServing,
   type GrpcJsGreeter,
   GrpcJsClient,
   type PeerAnswer,
@@ -51,3 +52,26 @@ export {
   staticScrapeConfigs,
   type VectorSample,
 } from './prometheus.js';
+export {
+  type Analysis,
+  type AnalyzeException,
+  type AnalyzeMode,
+  type AnalyzerMessage,
+  istioctlAnalyze,
+  parseAnalyzeExceptions,
+  unexcused,
+} from './mesh/analyze.js';
+export { mintWorkloadCertificates, opensslMissing, startXdsGreeter } from './mesh/authorization.js';
+export { goTool, meshMissing } from './mesh/istiod.js';
+export { type Applied, CHART_DIR, helmTemplate, MeshRehearsal, type RunningInstance } from './mesh/rehearsal.js';
+export {
+  type Backend,
+  backends,
+  type Caller,
+  callerOf,
+  type Instance,
+  instanceOf,
+  type KubeObject,
+  type Placed,
+} from './mesh/rendering.js';
+export { type MeshCall, XdsGreeter } from './mesh/xds-client.js';
