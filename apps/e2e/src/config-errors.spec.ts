@@ -26,6 +26,14 @@ const badServerSettings: [string, Record<string, string>][] = [
   ['UNARY_FAST_PATH', { ...safe, UNARY_FAST_PATH: 'yes' }],
   ['METRICS_PORT', { HOST: '127.0.0.1', PORT: '8080', METRICS_PORT: '8080' }],
   ['METRICS_PORT', { ...safe, METRICS_PORT: 'nine' }],
+  // The drain delay and the connection policy: each one's range in the message.
+  ['DRAIN_DELAY', { ...safe, DRAIN_DELAY: 'soon' }],
+  ['HANDSHAKE_TIMEOUT', { ...safe, HANDSHAKE_TIMEOUT: '0s' }],
+  ['REQUEST_TIMEOUT', { ...safe, REQUEST_TIMEOUT: '25h' }],
+  ['KEEPALIVE_TIME', { ...safe, KEEPALIVE_TIME: '10ms' }],
+  ['KEEPALIVE_TIMEOUT', { ...safe, KEEPALIVE_TIMEOUT: '2h' }],
+  ['MAX_CONNECTION_AGE', { ...safe, MAX_CONNECTION_AGE: '721h' }],
+  ['MAX_CONNECTION_AGE_GRACE', { ...safe, MAX_CONNECTION_AGE_GRACE: '1d' }],
 ];
 
 describe.each(SERVERS)('$name with a bad setting', ({ kind, program }) => {

@@ -63,6 +63,52 @@ describe.each(SERVERS)('$name shutdown', ({ program }) => {
     expect(server.process.lines.map((line) => line.msg)).toContain('drained, exiting');
   });
 
+  it('keeps serving for DRAIN_DELAY while health reports NOT_SERVING, then drains and exits 0', async () => {
+    const drainDelayMs = 2_000;
+    const server = await startServer({ DRAIN_DELAY: '2s' }, program);
+    const client = clientFor(server);
+    const watch = client.healthWatch('', 15_000);
+    const watched = readAll(watch);
+    expect(await once(watch, 'data')).toEqual([{ status: 'SERVING' }]);
+
+    const signalled = Date.now();
+    server.process.signal('SIGTERM');
+    // At once: watchers hear NOT_SERVING and their streams end...
+    expect(await watched).toEqual({ messages: [{ status: 'SERVING' }, { status: 'NOT_SERVING' }], code: Status.OK });
+    expect(
+      await server.process.waitForLine(
+        (line) => line.msg === 'health NOT_SERVING, still serving during the drain delay',
+        2_000,
+      ),
+    ).toMatchObject({ level: 'info', signal: 'SIGTERM', drainDelayMs });
+    // ...while calls are still served, on the open connection and on a new one.
+    for (const caller of [client, clientFor(server)]) {
+      expect(await caller.sayHello('during the delay', 1_000)).toMatchObject({
+        code: Status.OK,
+        value: { message: 'Hello, during the delay!' },
+      });
+      expect(await caller.healthCheck('', 1_000)).toMatchObject({ code: Status.OK, value: { status: 'NOT_SERVING' } });
+    }
+    expect(Date.now() - signalled).toBeLessThan(drainDelayMs);
+    expect(server.process.lines.some(isDrainingLine)).toBe(false);
+
+    // Then the drain, once the delay is over.
+    expect(await server.process.waitForLine(isDrainingLine, drainDelayMs + 5_000)).toMatchObject({
+      msg: 'draining: refusing new calls, finishing those in flight',
+      drainTimeoutMs: 10_000,
+    });
+    expect(Date.now() - signalled).toBeGreaterThanOrEqual(drainDelayMs);
+    expect(await server.process.waitForExit(5_000)).toEqual({ code: 0, signal: null });
+    const shutdownLines = server.process.lines
+      .map((line) => line.msg)
+      .filter((msg) => msg?.startsWith('health NOT_SERVING') || msg?.startsWith('drain'));
+    expect(shutdownLines).toEqual([
+      'health NOT_SERVING, still serving during the drain delay',
+      'draining: refusing new calls, finishing those in flight',
+      'drained, exiting',
+    ]);
+  });
+
   // In both cases below the calls would succeed once the 5 s fault delay is
   // over, within their 8 s deadline, and the server would exit 0 after that,
   // had it not cut them off. The bounds leave room for a loaded machine.
@@ -102,6 +148,23 @@ describe.each(SERVERS)('$name shutdown', ({ program }) => {
     expect(await server.process.waitForExit(5_000)).toEqual({ code: 1, signal: null });
     expect(Date.now() - startedAt).toBeLessThan(faultDelayMs - 1_000);
     expect(server.process.lines.map((line) => line.msg)).toContain('second signal: forcing shutdown');
+    await expectCutOff(calls, startedAt);
+  });
+
+  it('forces the exit on a second signal during DRAIN_DELAY', async () => {
+    const server = await startServer({ ...cutOff, DRAIN_DELAY: '1m', DRAIN_TIMEOUT: '1m' }, program);
+    const startedAt = Date.now();
+    const calls = sayHelloMany(clientFor(server), 2, 8_000);
+    await delay(IN_FLIGHT_MS);
+
+    server.process.signal('SIGTERM');
+    await server.process.waitForLine((line) => line.msg?.startsWith('health NOT_SERVING') === true, 5_000);
+    server.process.signal('SIGINT');
+    expect(await server.process.waitForExit(5_000)).toEqual({ code: 1, signal: null });
+    expect(Date.now() - startedAt).toBeLessThan(faultDelayMs - 1_000);
+    expect(server.process.lines.map((line) => line.msg)).toEqual(
+      expect.arrayContaining(['second signal: forcing shutdown', 'drain cut short, calls in flight were cancelled']),
+    );
     await expectCutOff(calls, startedAt);
   });
 });

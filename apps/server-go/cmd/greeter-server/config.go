@@ -19,6 +19,7 @@ type Config struct {
 	Port         int    // PORT, default 8080
 	Host         string // HOST, default 0.0.0.0
 	LogLevel     string // LOG_LEVEL, default info
+	DrainDelay   int64  // DRAIN_DELAY in ms, default 5s
 	DrainTimeout int64  // DRAIN_TIMEOUT in ms, default 10s
 	MaxDeadline  int64  // MAX_DEADLINE in ms, default 5m
 	Instance     string // POD_NAME, default the host name
@@ -28,7 +29,11 @@ type Config struct {
 	// serves every call on one path, so it changes nothing here.
 	UnaryFastPath string
 	Fault         grpcserver.FaultSpec
-	MetricsPort   int // METRICS_PORT, default 9464, never PORT
+	// HANDSHAKE_TIMEOUT (10s), REQUEST_TIMEOUT (30s), KEEPALIVE_TIME (1m),
+	// KEEPALIVE_TIMEOUT (20s), MAX_CONNECTION_AGE (30m, 0s = never),
+	// MAX_CONNECTION_AGE_GRACE (1m).
+	Connections grpcserver.ConnectionPolicy
+	MetricsPort int // METRICS_PORT, default 9464, never PORT
 }
 
 // ReadConfig reads the settings in the order the TypeScript server does, so
@@ -40,12 +45,21 @@ func ReadConfig(env runtime.Env) (Config, error) {
 		Port:          int(r.Integer("PORT", 8080, 0, 65535)),
 		Host:          r.String("HOST", "0.0.0.0"),
 		LogLevel:      r.OneOf("LOG_LEVEL", "info", runtime.LogLevels),
+		DrainDelay:    r.Duration("DRAIN_DELAY", 5_000, 0, 3_600_000),
 		DrainTimeout:  r.Duration("DRAIN_TIMEOUT", 10_000, 0, 3_600_000),
 		MaxDeadline:   r.Duration("MAX_DEADLINE", 300_000, 1, 86_400_000),
 		Instance:      r.String("POD_NAME", host),
 		Version:       r.String("SERVICE_VERSION", version),
 		UnaryFastPath: r.OneOf("UNARY_FAST_PATH", "on", []string{"on", "off"}),
 		Fault:         grpcserver.ReadFaultSpec(r),
+		Connections: grpcserver.ConnectionPolicy{
+			HandshakeTimeout:      runtime.Millis(r.Duration("HANDSHAKE_TIMEOUT", 10_000, 1, 3_600_000)),
+			RequestTimeout:        runtime.Millis(r.Duration("REQUEST_TIMEOUT", 30_000, 1, 86_400_000)),
+			KeepaliveTime:         runtime.Millis(r.Duration("KEEPALIVE_TIME", 60_000, 1_000, 86_400_000)),
+			KeepaliveTimeout:      runtime.Millis(r.Duration("KEEPALIVE_TIMEOUT", 20_000, 1, 3_600_000)),
+			MaxConnectionAge:      runtime.Millis(r.Duration("MAX_CONNECTION_AGE", 1_800_000, 0, 30*86_400_000)),
+			MaxConnectionAgeGrace: runtime.Millis(r.Duration("MAX_CONNECTION_AGE_GRACE", 60_000, 0, 86_400_000)),
+		},
 	}
 	config.MetricsPort = int(r.Integer("METRICS_PORT", telemetry.DefaultMetricsPort, 0, 65535))
 	if err := r.Err(); err != nil {

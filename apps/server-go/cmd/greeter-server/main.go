@@ -1,7 +1,8 @@
 // Command greeter-server answers greeter.v1.GreeterService/SayHello over gRPC
 // (HTTP/2 cleartext; a sidecar adds mTLS), with the behaviour of the
 // TypeScript server of apps/server: same settings, logs, metrics, headers,
-// limits, health, reflection, app-mode faults and drain.
+// limits, connection policy, health, reflection, app-mode faults, drain delay
+// and drain.
 package main
 
 import (
@@ -73,6 +74,7 @@ func run() int {
 		Instance:     config.Instance,
 		Version:      config.Version,
 		MaxDeadline:  runtime.Millis(config.MaxDeadline),
+		Connections:  config.Connections,
 		Metrics:      metrics,
 		Interceptors: interceptors,
 		Register: func(r grpc.ServiceRegistrar) {
@@ -89,12 +91,26 @@ func run() int {
 		runtime.F("instance", config.Instance),
 		runtime.F("version", config.Version))
 
-	// SIGTERM or SIGINT starts a drain bounded by DRAIN_TIMEOUT; a second
-	// signal forces it. Exit 0 after a clean drain, 1 when calls were cut off.
+	// SIGTERM or SIGINT: health turns NOT_SERVING at once, calls are still
+	// served for DRAIN_DELAY (while Kubernetes and the mesh stop routing
+	// here), then the drain waits up to DRAIN_TIMEOUT for the calls in
+	// flight. A second signal forces it, during the delay or the drain. Exit 0
+	// after a clean drain, 1 when calls were cut off.
 	sig := <-signals
-	logger.Info("draining: health NOT_SERVING, refusing new calls",
-		runtime.F("signal", signalName(sig)), runtime.F("drainTimeoutMs", config.DrainTimeout))
 	started := time.Now()
+	server.Health.Shutdown()
+	logger.Info("health NOT_SERVING, still serving during the drain delay",
+		runtime.F("signal", signalName(sig)), runtime.F("drainDelayMs", config.DrainDelay))
+	delay := time.NewTimer(runtime.Millis(config.DrainDelay))
+	select {
+	case sig := <-signals:
+		delay.Stop()
+		logger.Warn("second signal: forcing shutdown", runtime.F("signal", signalName(sig)))
+		server.Force()
+	case <-delay.C:
+	}
+	logger.Info("draining: refusing new calls, finishing those in flight",
+		runtime.F("drainTimeoutMs", config.DrainTimeout))
 	outcome := make(chan grpcserver.DrainOutcome, 1)
 	go func() { outcome <- server.Drain(runtime.Millis(config.DrainTimeout)) }()
 	for {

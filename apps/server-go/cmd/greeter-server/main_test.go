@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -143,11 +144,12 @@ func (p *process) messages() []string {
 	return out
 }
 
-// startServer starts the server on 127.0.0.1 at a free port and reads the
-// bound port from its "greeter server listening" line, as the Jest suites do.
+// startServer starts the server on 127.0.0.1 at a free port, without a drain
+// delay unless env sets one, and reads the bound port from its "greeter server
+// listening" line, as libs/testing's startServer does for the Jest suites.
 func startServer(t *testing.T, env map[string]string) (*process, string) {
 	t.Helper()
-	full := map[string]string{"HOST": "127.0.0.1", "PORT": "0"}
+	full := map[string]string{"HOST": "127.0.0.1", "PORT": "0", "DRAIN_DELAY": "0s"}
 	for k, v := range env {
 		full[k] = v
 	}
@@ -171,6 +173,8 @@ func TestExitsWithOneLineOnABadSetting(t *testing.T) {
 		"FAULT_DELAY_PERCENT": {"FAULT_DELAY": "1s"},
 		"LOG_LEVEL":           {"LOG_LEVEL": "loud"},
 		"METRICS_PORT":        {"PORT": "8080", "METRICS_PORT": "8080"},
+		"DRAIN_DELAY":         {"DRAIN_DELAY": "soon"},
+		"KEEPALIVE_TIME":      {"KEEPALIVE_TIME": "10ms"},
 	} {
 		full := map[string]string{}
 		for k, v := range safe {
@@ -288,7 +292,11 @@ func TestDrainsOnSIGTERM(t *testing.T) {
 		t.Errorf("drain took %v", time.Since(signalled))
 	}
 	messages := strings.Join(p.messages(), "\n")
-	for _, msg := range []string{"draining: health NOT_SERVING, refusing new calls", "drained, exiting"} {
+	for _, msg := range []string{
+		"health NOT_SERVING, still serving during the drain delay",
+		"draining: refusing new calls, finishing those in flight",
+		"drained, exiting",
+	} {
 		if !strings.Contains(messages, msg) {
 			t.Errorf("no %q in %s", msg, messages)
 		}
@@ -335,5 +343,120 @@ func TestCutsCallsOffWhenTheDrainEndsEarly(t *testing.T) {
 				t.Errorf("messages %s", messages)
 			}
 		})
+	}
+}
+
+func TestKeepsServingDuringTheDrainDelay(t *testing.T) {
+	const drainDelay = 1500 * time.Millisecond
+	p, addr := startServer(t, map[string]string{"DRAIN_DELAY": "1500ms", "DRAIN_TIMEOUT": "5s"})
+	conn := grpctest.Dial(t, addr)
+	health := healthpb.NewHealthClient(conn)
+	watch, err := health.Watch(context.Background(), &healthpb.HealthCheckRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first, err := watch.Recv(); err != nil || first.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+		t.Fatalf("%v %v", first, err)
+	}
+
+	signalled := time.Now()
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	// At once: the watchers hear NOT_SERVING and their streams end...
+	if second, err := watch.Recv(); err != nil || second.GetStatus() != healthpb.HealthCheckResponse_NOT_SERVING {
+		t.Fatalf("watch: %v %v", second, err)
+	}
+	if _, err := watch.Recv(); err != io.EOF {
+		t.Errorf("the watch did not end OK: %v", err)
+	}
+	line := p.waitForLine(t, "health NOT_SERVING, still serving during the drain delay", time.Second)
+	if line["signal"] != "SIGTERM" || line["drainDelayMs"] != 1500.0 || line["level"] != "info" {
+		t.Errorf("line %v", line)
+	}
+	// ...while calls are still served, on the open connection and on a new
+	// one, and Check says NOT_SERVING.
+	for _, caller := range []*grpc.ClientConn{conn, grpctest.Dial(t, addr)} {
+		if resp, st := sayHello(caller, "during the delay", 2*time.Second); st.Code() != codes.OK || resp.GetMessage() != "Hello, during the delay!" {
+			t.Errorf("call during the delay: %v", st)
+		}
+		resp, err := healthpb.NewHealthClient(caller).Check(context.Background(), &healthpb.HealthCheckRequest{})
+		if err != nil || resp.GetStatus() != healthpb.HealthCheckResponse_NOT_SERVING {
+			t.Errorf("check during the delay: %v %v", resp, err)
+		}
+	}
+	if elapsed := time.Since(signalled); elapsed >= drainDelay {
+		t.Fatalf("the checks took %v, longer than the delay", elapsed)
+	}
+	if slices.ContainsFunc(p.messages(), func(m string) bool { return strings.HasPrefix(m, "draining") }) {
+		t.Error("draining before the delay was over")
+	}
+
+	// Then the drain: new calls refused, exit 0.
+	draining := p.waitForLine(t, "draining: refusing new calls, finishing those in flight", 3*time.Second)
+	if waited := time.Since(signalled); waited < drainDelay {
+		t.Errorf("draining after %v, before the delay of %v", waited, drainDelay)
+	}
+	if draining["drainTimeoutMs"] != 5000.0 {
+		t.Errorf("line %v", draining)
+	}
+	// The line comes just before the drain begins: a call may still slip in.
+	st := status.New(codes.OK, "")
+	for deadline := time.Now().Add(time.Second); st.Code() == codes.OK && time.Now().Before(deadline); {
+		_, st = sayHello(conn, "late", 2*time.Second)
+	}
+	if st.Code() != codes.Unavailable {
+		t.Errorf("call after the delay: %v", st)
+	}
+	if code := p.waitForExit(t, 5*time.Second); code != 0 {
+		t.Errorf("exit %d", code)
+	}
+	want := []string{
+		"health NOT_SERVING, still serving during the drain delay",
+		"draining: refusing new calls, finishing those in flight",
+		"drained, exiting",
+	}
+	var got []string
+	for _, m := range p.messages() {
+		if slices.Contains(want, m) {
+			got = append(got, m)
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("shutdown lines %q", got)
+	}
+}
+
+func TestASecondSignalDuringTheDrainDelayForcesTheShutdown(t *testing.T) {
+	p, addr := startServer(t, map[string]string{
+		"DRAIN_DELAY": "1m", "DRAIN_TIMEOUT": "1m", "FAULT_DELAY": "5s", "FAULT_DELAY_PERCENT": "100",
+	})
+	conn := grpctest.Dial(t, addr)
+	result := make(chan *status.Status, 1)
+	go func() {
+		_, st := sayHello(conn, "cut", 8*time.Second)
+		result <- st
+	}()
+	time.Sleep(300 * time.Millisecond)
+	started := time.Now()
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	p.waitForLine(t, "health NOT_SERVING, still serving during the drain delay", 2*time.Second)
+	_ = p.cmd.Process.Signal(syscall.SIGINT)
+	if code := p.waitForExit(t, 5*time.Second); code != 1 {
+		t.Errorf("exit %d", code)
+	}
+	if st := <-result; st.Code() != codes.Canceled {
+		t.Errorf("cut-off call: %v", st)
+	}
+	if elapsed := time.Since(started); elapsed > 3*time.Second {
+		t.Errorf("took %v", elapsed)
+	}
+	want := []string{
+		"health NOT_SERVING, still serving during the drain delay",
+		"second signal: forcing shutdown",
+		"draining: refusing new calls, finishing those in flight",
+		"drain cut short, calls in flight were cancelled",
+	}
+	messages := p.messages()
+	if !slices.Equal(messages[len(messages)-len(want):], want) {
+		t.Errorf("messages %q", messages)
 	}
 }

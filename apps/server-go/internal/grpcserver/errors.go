@@ -25,6 +25,10 @@ func (e *InvalidFieldError) Error() string {
 // errForced is the cause of the calls cut off when a drain is forced.
 var errForced = errors.New("the server shut down before the call finished")
 
+// errRequestTimeout is the cause of the calls whose request did not arrive
+// whole within the connection policy's RequestTimeout.
+var errRequestTimeout = errors.New("the request did not arrive in time")
+
 // ToStatus is the one place where errors become gRPC statuses. Status errors
 // keep their code and message; InvalidFieldError becomes INVALID_ARGUMENT;
 // anything else is a bug and leaves as UNKNOWN "internal error" without
@@ -33,7 +37,8 @@ var errForced = errors.New("the server shut down before the call finished")
 // A call that ended because its context did: CANCELLED when the caller went
 // away (the server did nothing wrong; logging it as a failure would page
 // someone for a client's timeout), DEADLINE_EXCEEDED when the deadline
-// passed, CANCELLED when a forced drain cut it off.
+// passed, CANCELLED when a forced drain cut it off or its request did not
+// arrive in time.
 func ToStatus(ctx context.Context, err error) *status.Status {
 	if err == nil {
 		return nil
@@ -49,6 +54,8 @@ func ToStatus(ctx context.Context, err error) *status.Status {
 		switch {
 		case errors.Is(context.Cause(ctx), errForced):
 			return status.New(codes.Canceled, errForced.Error())
+		case errors.Is(context.Cause(ctx), errRequestTimeout):
+			return status.New(codes.Canceled, errRequestTimeout.Error())
 		case errors.Is(ctx.Err(), context.DeadlineExceeded):
 			return status.New(codes.DeadlineExceeded, "the deadline passed")
 		default:

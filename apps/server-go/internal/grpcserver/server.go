@@ -56,6 +56,9 @@ type Options struct {
 	MaxDeadline time.Duration
 	// MaxConcurrentStreams per connection. Default 1000.
 	MaxConcurrentStreams uint32
+	// Connections is the connection policy; the zero value stands for
+	// DefaultConnectionPolicy.
+	Connections ConnectionPolicy
 	// Metrics, when set, sees every call to a registered method (health and
 	// reflection included) with its final status.
 	Metrics CallMetrics
@@ -110,6 +113,9 @@ func New(opts Options) *Server {
 	if opts.MaxConcurrentStreams == 0 {
 		opts.MaxConcurrentStreams = DefaultMaxConcurrentStreams
 	}
+	if opts.Connections == (ConnectionPolicy{}) {
+		opts.Connections = DefaultConnectionPolicy
+	}
 	if opts.Logger == nil {
 		opts.Logger = runtime.NewLogger(os.Stdout, "grpc-server", runtime.LevelSilent)
 	}
@@ -125,11 +131,11 @@ func New(opts Options) *Server {
 		cutCalls: cut,
 		force:    make(chan struct{}),
 	}
-	s.grpc = grpc.NewServer(
+	s.grpc = grpc.NewServer(append(opts.Connections.serverOptions(s.startRequestTimer),
 		grpc.MaxRecvMsgSize(opts.MaxRecvBytes),
 		grpc.MaxConcurrentStreams(opts.MaxConcurrentStreams),
 		grpc.UnknownServiceHandler(s.unknownMethod),
-	)
+	)...)
 	app := &registrar{server: s, app: true}
 	if opts.Register != nil {
 		opts.Register(app)
@@ -246,7 +252,7 @@ func (s *Server) wrapService(desc *grpc.ServiceDesc, app bool) *grpc.ServiceDesc
 	wrapped.Streams = make([]grpc.StreamDesc, len(desc.Streams))
 	for i, stream := range desc.Streams {
 		wrapped.Streams[i] = stream
-		wrapped.Streams[i].Handler = s.wrapStream(desc.ServiceName+"/"+stream.StreamName, stream.Handler)
+		wrapped.Streams[i].Handler = s.wrapStream(desc.ServiceName+"/"+stream.StreamName, stream.Handler, stream.ClientStreams)
 	}
 	return &wrapped
 }
@@ -263,6 +269,14 @@ func (s *Server) wrapUnary(method string, handler grpc.MethodHandler, app bool) 
 		}
 		ctx, done := s.callContext(ctx)
 		defer done()
+		// The generated handler reads the request first: once it has (grpc-go
+		// reads a unary request up to the end of its stream), the request
+		// timeout no longer applies.
+		read := func(req any) error {
+			err := dec(req)
+			requestArrived(ctx)
+			return err
+		}
 		observed := func(ctx context.Context, req any, info *grpc.UnaryServerInfo, next grpc.UnaryHandler) (any, error) {
 			var resp any
 			err := s.observe(ctx, method, func(ctx context.Context) (err error) {
@@ -278,11 +292,11 @@ func (s *Server) wrapUnary(method string, handler grpc.MethodHandler, app bool) 
 			}
 			return resp, nil
 		}
-		return handler(srv, ctx, dec, observed)
+		return handler(srv, ctx, read, observed)
 	}
 }
 
-func (s *Server) wrapStream(method string, handler grpc.StreamHandler) grpc.StreamHandler {
+func (s *Server) wrapStream(method string, handler grpc.StreamHandler, clientStreams bool) grpc.StreamHandler {
 	return func(srv any, stream grpc.ServerStream) error {
 		if err := s.admit(stream.Context()); err != nil {
 			return err
@@ -290,7 +304,7 @@ func (s *Server) wrapStream(method string, handler grpc.StreamHandler) grpc.Stre
 		ctx, done := s.callContext(stream.Context())
 		defer done()
 		return s.observe(ctx, method, func(ctx context.Context) error {
-			return handler(srv, &callStream{ServerStream: stream, ctx: ctx})
+			return handler(srv, &callStream{ServerStream: stream, ctx: ctx, clientStreams: clientStreams})
 		})
 	}
 }
@@ -401,13 +415,26 @@ func (s *Server) unknownMethod(_ any, stream grpc.ServerStream) error {
 	return status.Error(codes.Unimplemented, "unknown method "+method)
 }
 
-// callStream is a server stream whose context is the call's.
+// callStream is a server stream whose context is the call's, and which stops
+// the request timeout once the request has arrived whole.
 type callStream struct {
 	grpc.ServerStream
-	ctx context.Context
+	ctx           context.Context
+	clientStreams bool
 }
 
 func (c *callStream) Context() context.Context { return c.ctx }
+
+// RecvMsg reads the next request message. The request is whole when the
+// client has ended its stream: io.EOF for a client-streaming method, the
+// first message otherwise (grpc-go then has read up to the end of the stream).
+func (c *callStream) RecvMsg(m any) error {
+	err := c.ServerStream.RecvMsg(m)
+	if err != nil || !c.clientStreams {
+		requestArrived(c.ctx)
+	}
+	return err
+}
 
 // chain composes unary interceptors, the first outermost.
 func chain(interceptors []grpc.UnaryServerInterceptor) grpc.UnaryServerInterceptor {
