@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { describeWhen, unusedPort } from '@protomesh/testing';
@@ -162,7 +162,7 @@ function describeContainerImages(env: NodeJS.ProcessEnv): void {
     });
   });
 
-  it('gets a build context holding only the app bundles, the Go binary and the Go sources (.dockerignore)', async () => {
+  it('gets a build context holding only the app bundles, the Go binaries and the Go sources (.dockerignore)', async () => {
     const probe = `protomesh-spec/context:${TAG}`;
     const name = containerName('context');
     try {
@@ -177,29 +177,7 @@ function describeContainerImages(env: NodeJS.ProcessEnv): void {
       );
       const list = "console.log(require('fs').readdirSync('/ctx', { recursive: true }).sort().join('\\n'))";
       await docker(['run', '--name', name, probe, '-e', list]);
-      // What the Go image's default (multi-stage) target compiles: the module without its tests.
-      const goModule = join(ROOT, 'apps/server-go');
-      const goSources = ['cmd', 'internal', 'gen'].flatMap((dir) =>
-        readdirSync(join(goModule, dir), { recursive: true, withFileTypes: true })
-          .filter((entry) => !entry.name.endsWith('_test.go'))
-          .map((entry) => relative(ROOT, join(entry.parentPath, entry.name))),
-      );
-      expect((await docker(['logs', name])).trim().split('\n')).toEqual(
-        [
-          'apps',
-          'apps/server-go',
-          ...['go.mod', 'go.sum', 'package.json', 'cmd', 'internal', 'gen'].map((file) => `apps/server-go/${file}`),
-          ...goSources,
-          'dist',
-          'dist/apps',
-          'dist/apps/client',
-          'dist/apps/client/main.js',
-          'dist/apps/server',
-          'dist/apps/server/main.js',
-          'dist/apps/server-go',
-          'dist/apps/server-go/greeter-server',
-        ].sort(),
-      );
+      expect((await docker(['logs', name])).trim().split('\n')).toEqual(expectedContext().sort());
     } finally {
       // The container first: an image a container still uses cannot be removed.
       await docker(['rm', '-f', name]).catch(() => undefined);
@@ -274,4 +252,50 @@ function hasEstablishedConnection(port: number): boolean {
       const fields = line.trim().split(/\s+/);
       return fields[1]?.endsWith(`:${hexPort}`) && fields[3] === '01';
     });
+}
+
+/**
+ * What .dockerignore lets into a build context: the build of each app with a
+ * Dockerfile that has been built (its bundle, or its Go binary), and what the
+ * Go images' default target compiles: each Go app's module and
+ * libs/go-service, without their tests. Apps the service generator adds
+ * (npx nx g @protomesh/tools:service) are apps like the others here.
+ */
+function expectedContext(): string[] {
+  const withParents = (path: string) => path.split('/').map((_, i, parts) => parts.slice(0, i + 1).join('/'));
+  const sources = (dir: string, entries: string[]) =>
+    entries.flatMap((entry) => [
+      `${dir}/${entry}`,
+      ...(statSync(join(ROOT, dir, entry)).isDirectory()
+        ? readdirSync(join(ROOT, dir, entry), { recursive: true, withFileTypes: true })
+            .filter((found) => !found.name.endsWith('_test.go'))
+            .map((found) => relative(ROOT, join(found.parentPath, found.name)))
+        : []),
+    ]);
+  const apps = readdirSync(join(ROOT, 'apps')).filter((app) => existsSync(join(ROOT, 'apps', app, 'Dockerfile')));
+  const goApps = apps.filter((app) => existsSync(join(ROOT, 'apps', app, 'go.mod')));
+  const builds = apps.map((app) =>
+    goApps.includes(app)
+      ? `dist/apps/${app}/${readdirSync(join(ROOT, 'apps', app, 'cmd'))[0]}`
+      : `dist/apps/${app}/main.js`,
+  );
+  expect(builds).toEqual(
+    expect.arrayContaining([
+      'dist/apps/server/main.js',
+      'dist/apps/client/main.js',
+      'dist/apps/server-go/greeter-server',
+    ]),
+  );
+  const library = ['go.mod', 'go.sum', 'grpcserver', 'grpctest', 'runtime', 'service', 'telemetry'];
+  return [
+    ...new Set(
+      [
+        ...builds.filter((build) => existsSync(join(ROOT, build))),
+        ...goApps.flatMap((app) =>
+          sources(`apps/${app}`, ['go.mod', 'go.sum', 'package.json', 'cmd', 'internal', 'gen']),
+        ),
+        ...(goApps.length > 0 ? sources('libs/go-service', library) : []),
+      ].flatMap(withParents),
+    ),
+  ];
 }

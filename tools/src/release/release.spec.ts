@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 
@@ -13,19 +13,20 @@ interface ReleaseGroup {
 }
 
 const groups = (JSON.parse(read('nx.json')) as { release: { groups: Record<string, ReleaseGroup> } }).release.groups;
+/** The apps that ship an image (those `npx nx g @protomesh/tools:service` adds included). */
+const releasedApps = readdirSync(join(root, 'apps')).filter((app) => existsSync(join(root, 'apps', app, 'Dockerfile')));
 
 describe('one version for the apps, their images and the chart', () => {
   it('has no drift: the apps, the chart and the images it deploys carry the same version', () => {
     const chart = parse(read('charts/protomesh/Chart.yaml')) as { version: string; appVersion: string };
     const version = appVersion('server');
+    expect(releasedApps).toEqual(expect.arrayContaining(['server', 'server-go', 'client']));
     expect({
-      client: appVersion('client'),
-      'server-go': appVersion('server-go'),
+      ...Object.fromEntries(releasedApps.map((app) => [app, appVersion(app)])),
       chart: chart.version,
       appVersion: chart.appVersion,
     }).toEqual({
-      client: version,
-      'server-go': version,
+      ...Object.fromEntries(releasedApps.map((app) => [app, version])),
       chart: version,
       appVersion: version,
     });
@@ -35,7 +36,9 @@ describe('one version for the apps, their images and the chart', () => {
     const values = parse(read('charts/protomesh/values.yaml')) as {
       services: Record<string, { image: { repository: string; tag: string } }>;
     };
-    for (const app of ['server', 'server-go', 'client']) {
+    // Every entry of the chart is an app released in a group of its name, and every released app is an entry.
+    expect(Object.keys(values.services).sort()).toEqual([...releasedApps].sort());
+    for (const app of releasedApps) {
       expect(groups[app]).toMatchObject({ projects: [`@protomesh/${app}`] });
       expect(values.services[app].image).toMatchObject({ repository: groups[app].docker?.repositoryName, tag: '' });
     }
@@ -53,19 +56,14 @@ describe('one version for the apps, their images and the chart', () => {
     expect(run.status).toBe(0);
     // eslint-disable-next-line no-control-regex
     const output = (run.stdout + run.stderr).replace(/\x1b\[[0-9;]*m/g, '');
-    for (const manifest of [
-      'apps/server/package.json',
-      'apps/server-go/package.json',
-      'apps/client/package.json',
-      'charts/protomesh/Chart.yaml',
-    ]) {
+    for (const manifest of [...releasedApps.map((app) => `apps/${app}/package.json`), 'charts/protomesh/Chart.yaml']) {
       expect(output).toContain(`UPDATE ${manifest} [dry-run]`);
     }
     expect(output).toContain(`+   "version": "${next}",`);
     expect(output).toContain(`+ version: ${next}`);
     expect(output).toContain(`+ appVersion: "${next}"`);
-    expect(output).toContain(`Image would be tagged with protomesh/server:${next}`);
-    expect(output).toContain(`Image would be tagged with protomesh/client:${next}`);
-    expect(output).toContain(`Image would be tagged with protomesh/server-go:${next}`);
+    for (const app of releasedApps) {
+      expect(output).toContain(`Image would be tagged with ${groups[app].docker?.repositoryName}:${next}`);
+    }
   }, 90_000);
 });

@@ -17,7 +17,7 @@ import (
 	"time"
 
 	greeterv1 "github.com/protomesh/protomesh/apps/server-go/gen/greeter/v1"
-	"github.com/protomesh/protomesh/apps/server-go/internal/grpctest"
+	"github.com/protomesh/protomesh/libs/go-service/grpctest"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"

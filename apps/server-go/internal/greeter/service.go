@@ -6,8 +6,8 @@ import (
 	"strconv"
 
 	greeterv1 "github.com/protomesh/protomesh/apps/server-go/gen/greeter/v1"
-	"github.com/protomesh/protomesh/apps/server-go/internal/grpcserver"
-	"github.com/protomesh/protomesh/apps/server-go/internal/runtime"
+	"github.com/protomesh/protomesh/libs/go-service/grpcserver"
+	"github.com/protomesh/protomesh/libs/go-service/runtime"
 )
 
 // MaxNameLength is the longest name, in Unicode code points.

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	greeterv1 "github.com/protomesh/protomesh/apps/server-go/gen/greeter/v1"
-	"github.com/protomesh/protomesh/apps/server-go/internal/grpcserver"
+	"github.com/protomesh/protomesh/libs/go-service/grpcserver"
 )
 
 func TestGreetsByName(t *testing.T) {
