@@ -83,7 +83,8 @@ export class Connections {
         stream.close(http2.constants.NGHTTP2_CANCEL);
       }
     }
-    session.destroy();
+    // Next turn, once the RST_STREAM frames are written: nghttp2 drops those still queued when the session is torn down.
+    setImmediate(() => session.destroy());
   }
 
   /**

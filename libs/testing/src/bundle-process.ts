@@ -2,6 +2,7 @@ import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
+import { Changes } from './changes.js';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 
@@ -68,7 +69,7 @@ export class BundleProcess {
   stderr = '';
   readonly closed: Promise<Exit>;
   private readonly child: ChildProcessByStdio<null, Readable, Readable>;
-  private readonly listeners = new Set<() => void>();
+  private readonly changes = new Changes();
 
   constructor(program: string, env: Record<string, string>) {
     if (!existsSync(program)) {
@@ -83,7 +84,7 @@ export class BundleProcess {
     running.add(this);
     createInterface({ input: this.child.stdout }).on('line', (line) => {
       this.lines.push(parseLine(line));
-      this.notify();
+      this.changes.notify();
     });
     this.child.stderr.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
     // 'close' rather than 'exit': it comes after stdout and stderr are fully read.
@@ -91,7 +92,7 @@ export class BundleProcess {
       this.child.once('close', (code, signal) => {
         running.delete(this);
         resolve({ code, signal });
-        this.notify();
+        this.changes.notify();
       }),
     );
   }
@@ -124,36 +125,16 @@ export class BundleProcess {
     return `stdout:\n${this.lines.map((line) => JSON.stringify(line)).join('\n')}\nstderr:\n${this.stderr}`;
   }
 
-  /** Resolves with the first defined result of `probe`, re-run on every new line. */
-  waitUntil<T>(what: string, timeoutMs: number, probe: () => T | undefined): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        const found = probe();
-        if (found !== undefined) {
-          done();
-          resolve(found);
-        } else if (this.child.exitCode !== null || this.child.signalCode !== null) {
-          done();
-          reject(new Error(`process ended before ${what}\n${this.describe()}`));
-        }
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${this.describe()}`));
-      }, timeoutMs);
-      const done = () => {
-        clearTimeout(timer);
-        this.listeners.delete(check);
-      };
-      this.listeners.add(check);
-      check();
-    });
+  /** The process id, for figures read from /proc. */
+  get pid(): number {
+    return this.child.pid ?? -1;
   }
 
-  private notify(): void {
-    for (const listener of [...this.listeners]) {
-      listener();
-    }
+  /** Resolves with the first defined result of `probe`, re-run on every new line. */
+  waitUntil<T>(what: string, timeoutMs: number, probe: () => T | undefined): Promise<T> {
+    const ended = () =>
+      this.child.exitCode !== null || this.child.signalCode !== null ? 'the process ended' : undefined;
+    return this.changes.until(what, timeoutMs, probe, ended, () => this.describe());
   }
 }
 

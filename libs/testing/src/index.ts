@@ -19,6 +19,30 @@ export {
 export { declaredMetrics, metricsUrl, parseExposition, type Sample, sampleValue } from './exposition.js';
 export { grpcFrame, type RawRequest, type RawResponse, rawGrpcRequest, SAY_HELLO_PATH } from './grpc-frames.js';
 export {
+  CLIENT_PREFACE,
+  dataFrame,
+  encodeHeaderBlock,
+  type Frame,
+  FrameFlag,
+  FrameType,
+  type GoAway,
+  grpcRequestHeaders,
+  H2Error,
+  h2ErrorName,
+  type H2ErrorName,
+  h2Frame,
+  H2Wire,
+  type H2WireOptions,
+  headersFrame,
+  pingFrame,
+  rstStreamFrame,
+  SETTINGS_ACK,
+  settingsFrame,
+} from './h2-wire.js';
+export { Changes } from './changes.js';
+export { describeEnding, type Ending, type Exchange, grpcCodeOfReset, http2Exchange } from './http2-exchange.js';
+export { establishedClientPorts, procMissing, rssBytes, type TcpSocket, tcpSockets } from './proc.js';
+export {
   type GreeterServing,
   type GrpcJsGreeter,
   GrpcJsClient,

@@ -1,0 +1,325 @@
+import { connect, type Socket } from 'node:net';
+import { Changes } from './changes.js';
+import { SAY_HELLO_PATH } from './grpc-frames.js';
+
+/**
+ * HTTP/2 frames written by hand (RFC 9113) on a plain TCP socket, for peers
+ * no HTTP/2 library would be: half a preface, floods of PINGs, SETTINGS or
+ * HEADERS + RST_STREAM, PINGs left unanswered, a stream whose body never comes.
+ */
+
+export const CLIENT_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
+
+export const FrameType = {
+  DATA: 0x0,
+  HEADERS: 0x1,
+  RST_STREAM: 0x3,
+  SETTINGS: 0x4,
+  PING: 0x6,
+  GOAWAY: 0x7,
+  WINDOW_UPDATE: 0x8,
+} as const;
+
+export const FrameFlag = { END_STREAM: 0x1, ACK: 0x1, END_HEADERS: 0x4 } as const;
+
+/** HTTP/2 error codes (RFC 9113 §7), by name. */
+export const H2Error = {
+  NO_ERROR: 0x0,
+  PROTOCOL_ERROR: 0x1,
+  INTERNAL_ERROR: 0x2,
+  FLOW_CONTROL_ERROR: 0x3,
+  SETTINGS_TIMEOUT: 0x4,
+  STREAM_CLOSED: 0x5,
+  FRAME_SIZE_ERROR: 0x6,
+  REFUSED_STREAM: 0x7,
+  CANCEL: 0x8,
+  COMPRESSION_ERROR: 0x9,
+  CONNECT_ERROR: 0xa,
+  ENHANCE_YOUR_CALM: 0xb,
+  INADEQUATE_SECURITY: 0xc,
+  HTTP_1_1_REQUIRED: 0xd,
+} as const;
+
+export type H2ErrorName = keyof typeof H2Error;
+
+/** The name of an HTTP/2 error code, or its number for one RFC 9113 does not define. */
+export function h2ErrorName(code: number): H2ErrorName | `0x${string}` {
+  const name = (Object.keys(H2Error) as H2ErrorName[]).find((key) => H2Error[key] === code);
+  return name ?? `0x${code.toString(16)}`;
+}
+
+export interface Frame {
+  readonly type: number;
+  readonly flags: number;
+  readonly streamId: number;
+  readonly payload: Buffer;
+}
+
+/** One frame: 9-byte header (length, type, flags, stream id), then the payload. */
+export function h2Frame(type: number, flags: number, streamId: number, payload: Uint8Array = Buffer.alloc(0)): Buffer {
+  const header = Buffer.alloc(9);
+  header.writeUIntBE(payload.byteLength, 0, 3);
+  header.writeUInt8(type, 3);
+  header.writeUInt8(flags, 4);
+  header.writeUInt32BE(streamId & 0x7fff_ffff, 5);
+  return Buffer.concat([header, payload]);
+}
+
+export function settingsFrame(settings: ReadonlyArray<readonly [id: number, value: number]> = []): Buffer {
+  const payload = Buffer.alloc(6 * settings.length);
+  settings.forEach(([id, value], i) => {
+    payload.writeUInt16BE(id, 6 * i);
+    payload.writeUInt32BE(value, 6 * i + 2);
+  });
+  return h2Frame(FrameType.SETTINGS, 0, 0, payload);
+}
+
+export const SETTINGS_ACK = h2Frame(FrameType.SETTINGS, FrameFlag.ACK, 0);
+
+export function pingFrame(opaque: Uint8Array = Buffer.alloc(8), ack = false): Buffer {
+  return h2Frame(FrameType.PING, ack ? FrameFlag.ACK : 0, 0, opaque);
+}
+
+export function rstStreamFrame(streamId: number, code: number): Buffer {
+  const payload = Buffer.alloc(4);
+  payload.writeUInt32BE(code);
+  return h2Frame(FrameType.RST_STREAM, 0, streamId, payload);
+}
+
+export function dataFrame(streamId: number, data: Uint8Array, endStream = false): Buffer {
+  return h2Frame(FrameType.DATA, endStream ? FrameFlag.END_STREAM : 0, streamId, data);
+}
+
+/** A complete header block (END_HEADERS) in one HEADERS frame. */
+export function headersFrame(
+  streamId: number,
+  headers: ReadonlyArray<readonly [name: string, value: string]>,
+  endStream = false,
+): Buffer {
+  const flags = FrameFlag.END_HEADERS | (endStream ? FrameFlag.END_STREAM : 0);
+  return h2Frame(FrameType.HEADERS, flags, streamId, encodeHeaderBlock(headers));
+}
+
+/** The header block of a gRPC call as a well-behaved client sends it (a SayHello unless `path` says otherwise). */
+export function grpcRequestHeaders(path = SAY_HELLO_PATH): Array<readonly [string, string]> {
+  return [
+    [':method', 'POST'],
+    [':scheme', 'http'],
+    [':path', path],
+    [':authority', '127.0.0.1'],
+    ['content-type', 'application/grpc'],
+    ['te', 'trailers'],
+  ];
+}
+
+/**
+ * HPACK (RFC 7541) at its plainest: every field a literal without indexing,
+ * with a literal name, no Huffman coding. Any decoder must accept it, and it
+ * leaves the peer's dynamic table untouched.
+ */
+export function encodeHeaderBlock(headers: ReadonlyArray<readonly [name: string, value: string]>): Buffer {
+  const parts: Buffer[] = [];
+  for (const [name, value] of headers) {
+    parts.push(Buffer.of(0x00));
+    for (const text of [name, value]) {
+      const bytes = Buffer.from(text, 'latin1');
+      parts.push(hpackInteger(bytes.byteLength, 7, 0x00), bytes);
+    }
+  }
+  return Buffer.concat(parts);
+}
+
+/** An HPACK integer with an N-bit prefix (RFC 7541 §5.1), the prefix's other bits from `high`. */
+function hpackInteger(value: number, prefixBits: number, high: number): Buffer {
+  const max = (1 << prefixBits) - 1;
+  if (value < max) {
+    return Buffer.of(high | value);
+  }
+  const bytes = [high | max];
+  let rest = value - max;
+  while (rest >= 0x80) {
+    bytes.push((rest & 0x7f) | 0x80);
+    rest >>>= 7;
+  }
+  bytes.push(rest);
+  return Buffer.from(bytes);
+}
+
+export interface GoAway {
+  readonly lastStreamId: number;
+  readonly errorCode: number;
+}
+
+export interface H2WireOptions {
+  /** Send the client preface and an empty SETTINGS frame on connect. Default true. */
+  readonly preface?: boolean;
+  /** Answer the server's PINGs, as every HTTP/2 client does. Default: when the preface is sent. */
+  readonly answerPings?: boolean;
+  /** Acknowledge the server's SETTINGS. Default: when the preface is sent. */
+  readonly ackSettings?: boolean;
+}
+
+/**
+ * One TCP connection speaking hand-written HTTP/2: what is written is exactly
+ * what the test wrote (after the optional preface), and every frame the server
+ * sends is kept, parsed. Bytes that are not HTTP/2 frames (a reply to an
+ * HTTP/1.1 request) stay in `raw`.
+ */
+export class H2Wire {
+  readonly frames: Frame[] = [];
+  /** Everything received, up to 64 KiB. */
+  raw: Buffer = Buffer.alloc(0);
+  /** Every GOAWAY the server sent, in order (an error, then NO_ERROR as the session is torn down, is common). */
+  readonly goaways: GoAway[] = [];
+  /** Resolves with the milliseconds from connect to close. */
+  readonly closed: Promise<number>;
+  private pending: Buffer = Buffer.alloc(0);
+  private readonly changes = new Changes();
+  private readonly openedAt = performance.now();
+  private isClosed = false;
+
+  private constructor(
+    private readonly socket: Socket,
+    private readonly options: Required<H2WireOptions>,
+  ) {
+    this.closed = new Promise((resolve) =>
+      socket.once('close', () => {
+        this.isClosed = true;
+        resolve(Math.round(performance.now() - this.openedAt));
+        this.changes.notify();
+      }),
+    );
+    // A reset by the server is one way of closing; the tests look at when and how.
+    socket.on('error', () => undefined);
+    socket.on('data', (chunk: Buffer) => this.receive(chunk));
+  }
+
+  static connect(port: number, options: H2WireOptions = {}, host = '127.0.0.1'): Promise<H2Wire> {
+    const preface = options.preface ?? true;
+    const resolved = { preface, answerPings: preface, ackSettings: preface, ...options };
+    return new Promise((resolve, reject) => {
+      const socket = connect({ port, host, noDelay: true });
+      socket.once('error', reject);
+      socket.once('connect', () => {
+        socket.off('error', reject);
+        const wire = new H2Wire(socket, resolved);
+        if (resolved.preface) {
+          wire.write(CLIENT_PREFACE, settingsFrame());
+        }
+        resolve(wire);
+      });
+    });
+  }
+
+  get isOpen(): boolean {
+    return !this.isClosed;
+  }
+
+  /** This end's port: the server sees the connection coming from it. */
+  get localPort(): number | undefined {
+    return this.socket.localPort;
+  }
+
+  /** The server's first GOAWAY, which carries the reason. */
+  get goaway(): GoAway | undefined {
+    return this.goaways[0];
+  }
+
+  /** Writes the buffers in one go; false once the socket has closed or its buffer is full. */
+  write(...chunks: Uint8Array[]): boolean {
+    return !this.socket.destroyed && this.socket.write(Buffer.concat(chunks));
+  }
+
+  /** Resolves once the socket's write buffer has drained (at once when it is not full). */
+  drained(): Promise<void> {
+    return this.socket.writableNeedDrain && !this.socket.destroyed
+      ? new Promise((resolve) => {
+          this.socket.once('drain', resolve);
+          this.socket.once('close', resolve);
+        })
+      : Promise.resolve();
+  }
+
+  /** The server's frames of `type` (and on `streamId`, when given). */
+  framesOf(type: number, streamId?: number): Frame[] {
+    return this.frames.filter((f) => f.type === type && (streamId === undefined || f.streamId === streamId));
+  }
+
+  /** Resolves once the server's SETTINGS frame has come (acknowledged already unless ackSettings is false). */
+  handshake(timeoutMs = 5_000): Promise<Frame> {
+    return this.waitFor('the server SETTINGS', timeoutMs, () =>
+      this.frames.find((f) => f.type === FrameType.SETTINGS && (f.flags & FrameFlag.ACK) === 0),
+    );
+  }
+
+  /** Resolves with the first defined result of `probe`, re-run on every frame and on close. */
+  waitFor<T>(what: string, timeoutMs: number, probe: () => T | undefined): Promise<T> {
+    return this.changes.until(
+      what,
+      timeoutMs,
+      probe,
+      () => (this.isClosed ? 'connection closed' : undefined),
+      () => this.describe(),
+    );
+  }
+
+  /** Resolves with the milliseconds from connect to close, or rejects after `timeoutMs`. */
+  async closedWithin(timeoutMs: number): Promise<number> {
+    await this.waitFor('close', timeoutMs, () => (this.isClosed ? true : undefined));
+    return this.closed;
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  describe(): string {
+    const counts = new Map<number, number>();
+    this.frames.forEach((f) => counts.set(f.type, (counts.get(f.type) ?? 0) + 1));
+    const frames = [...counts].map(([type, n]) => `${frameTypeName(type)}×${n}`).join(' ');
+    const goaway = this.goaways.map((g) => ` GOAWAY ${h2ErrorName(g.errorCode)}`).join('');
+    return `frames received: ${frames || 'none'}${goaway}${this.isClosed ? ', closed' : ''}`;
+  }
+
+  private receive(chunk: Buffer): void {
+    if (this.raw.byteLength < 64 * 1024) {
+      this.raw = Buffer.concat([this.raw, chunk]);
+    }
+    this.pending = this.pending.byteLength === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    while (this.pending.byteLength >= 9) {
+      const length = this.pending.readUIntBE(0, 3);
+      if (this.pending.byteLength < 9 + length) {
+        break;
+      }
+      const frame: Frame = {
+        type: this.pending.readUInt8(3),
+        flags: this.pending.readUInt8(4),
+        streamId: this.pending.readUInt32BE(5) & 0x7fff_ffff,
+        payload: this.pending.subarray(9, 9 + length),
+      };
+      this.pending = this.pending.subarray(9 + length);
+      this.frames.push(frame);
+      this.react(frame);
+    }
+    this.changes.notify();
+  }
+
+  private react(frame: Frame): void {
+    const ack = (frame.flags & FrameFlag.ACK) !== 0;
+    if (frame.type === FrameType.PING && !ack && this.options.answerPings) {
+      this.write(pingFrame(frame.payload, true));
+    } else if (frame.type === FrameType.SETTINGS && !ack && this.options.ackSettings) {
+      this.write(SETTINGS_ACK);
+    } else if (frame.type === FrameType.GOAWAY && frame.payload.byteLength >= 8) {
+      this.goaways.push({
+        lastStreamId: frame.payload.readUInt32BE(0) & 0x7fff_ffff,
+        errorCode: frame.payload.readUInt32BE(4),
+      });
+    }
+  }
+}
+
+function frameTypeName(type: number): string {
+  const name = (Object.keys(FrameType) as (keyof typeof FrameType)[]).find((key) => FrameType[key] === type);
+  return name ?? `type${type}`;
+}
