@@ -49,7 +49,8 @@ function exited(child: ChildProcess): Promise<number> {
 
 let stopping = false;
 // Both apps default to metrics port 9464; side by side the client takes 9465.
-const serverEnv = { PORT: port };
+// No drain delay here (no load balancer to wait for), unless the caller's environment sets one.
+const serverEnv = { PORT: port, DRAIN_DELAY: process.env['DRAIN_DELAY'] ?? '0s' };
 let server: ChildProcess | undefined = start('server', serverEnv);
 const client = start('client', {
   SERVER_URL: process.env['SERVER_URL'] ?? `http://127.0.0.1:${port}`,
