@@ -60,7 +60,8 @@ const running = new Set<BundleProcess>();
 
 /**
  * A built program run as a process, its stdout log lines collected as they
- * arrive: a bundle (`*.js`, run with BUNDLE_NODE) or a native binary (run
+ * arrive: a bundle (`*.js`, run with BUNDLE_NODE; so is a `*.ts` script,
+ * given a loader such as tsx in NODE_OPTIONS) or a native binary (run
  * directly). The environment is exactly `env`: nothing leaks in from the
  * test runner's.
  */
@@ -75,7 +76,7 @@ export class BundleProcess {
     if (!existsSync(program)) {
       throw new Error(`${program} is missing: run "npx nx run-many -t build" first`);
     }
-    const [command, args] = program.endsWith('.js') ? [BUNDLE_NODE, [program]] : [program, []];
+    const [command, args] = /\.[jt]s$/.test(program) ? [BUNDLE_NODE, [program]] : [program, []];
     // Port 0 for metrics unless a test asks: programs run side by side.
     this.child = spawn(command, args, {
       env: { METRICS_PORT: '0', ...env },

@@ -1,126 +1,71 @@
 /**
- * `npm run bench`: h2load against the protomesh server bundle, a grpc-js
- * server and a canned node:http2 responder, all in one run and under the same
- * loads, with p50/p99 latency and every figure checked to be real gRPC OKs.
- * Options: see USAGE in bench-options.ts.
+ * `npm run bench`: in one run, the protomesh server bundle (production
+ * configuration, unary fast path on and off), a plain grpc-js server and a
+ * canned node:http2 responder, each under h2load and ghz, every figure
+ * checked to be real gRPC OKs. Options: options.ts; docs/benchmarks.md.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runMain } from '@protomesh/runtime';
-import { plannedLoadMs, readBenchOptions, USAGE } from './bench-options.js';
-import { benchServers, SERVER_BUNDLE } from './bench-servers.js';
-import { killAllChildren } from './child-registry.js';
-import { clockTicksPerSecond } from './cpu-accounting.js';
-import { detectCpuPinning } from './cpu-pinning.js';
-import { sayHelloRequestFrame, sayHelloResponseFrame } from './grpc-frame.js';
-import { measureScenario } from './measure-scenario.js';
-import { probeSayHello } from './probe.js';
-import { formatReport, type ScenarioResult } from './report.js';
-import { startServer, type RunningServer } from './server-process.js';
+import { killAll } from '@protomesh/testing';
+import { detectPinning } from './cpu.js';
+import { ghzLoad } from './ghz.js';
+import { h2loadLoad } from './h2load.js';
+import { measure } from './measure.js';
+import { readBenchOptions } from './options.js';
+import { formatReport, isValid, type Result } from './report.js';
+import { SERVERS, type ServerId, startBenchServer } from './servers.js';
 
-const NAME = 'bench';
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const loadAverage = () =>
+  `load average ${loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' ')}`;
 
 runMain(async () => {
-  const specs = benchServers(NAME);
-  const options = readBenchOptions(process.argv.slice(2), process.env, specs.length);
-  if (options === 'help') {
-    process.stdout.write(`${USAGE}\n`);
-    return;
+  const ids = Object.keys(SERVERS) as ServerId[];
+  const options = readBenchOptions(process.argv.slice(2), process.env, ids.length);
+  const h2load = spawnSync('h2load', ['--version'], { encoding: 'utf8' });
+  if (h2load.status !== 0) {
+    throw new Error('h2load not found: install it (Debian/Ubuntu: apt-get install nghttp2-client)');
   }
-  const h2loadVersion = requireTools();
-  const pinning = detectCpuPinning();
-  const ticksPerSecond = clockTicksPerSecond();
-  process.once('exit', killAllChildren);
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => process.exit(1));
-  }
-  const deadline = setTimeout(() => {
-    process.stderr.write(`bench: still running after the ${options.timeoutMs} ms limit (--timeout); stopped\n`);
+  const pinning = detectPinning();
+  const dir = mkdtempSync(join(tmpdir(), 'protomesh-bench-'));
+  process.once('exit', () => {
+    void killAll(); // its SIGKILLs go out at once
+    rmSync(dir, { recursive: true, force: true });
+  });
+  setTimeout(() => {
+    log(`bench: stopped after the ${options.timeoutMs} ms limit (--timeout)`);
     process.exit(1);
-  }, options.timeoutMs);
-
-  const plannedS = Math.round(plannedLoadMs(options, specs.length) / 1000);
-  log(`node ${process.version}, ${h2loadVersion}, ${availableParallelism()} CPUs (${cpus()[0]?.model.trim()})`);
-  log(pinning.description);
-  log(
-    `load: ${options.connections} connections × ${options.streams.join(', ')} streams; ` +
-      `${options.durationMs} ms measured after ${options.warmupMs} ms warm-up per run; ~${plannedS} s under load`,
-  );
-  log(`load average before: ${formatLoad()}`);
-
-  const workDir = await mkdtemp(join(tmpdir(), 'protomesh-bench-'));
-  // On exit rather than in `finally`, so a timeout or Ctrl-C cleans up too.
-  process.once('exit', () => rmSync(workDir, { recursive: true, force: true }));
-  const running: RunningServer[] = [];
-  const results: ScenarioResult[] = [];
-  try {
-    const bodyFile = join(workDir, 'request.bin');
-    await writeFile(bodyFile, sayHelloRequestFrame(NAME));
-    for (const spec of specs) {
-      const server = await startServer(spec, pinning.server);
-      running.push(server);
-      const problem = await probeSayHello(server.port, NAME);
-      if (problem !== undefined) {
-        throw new Error(`${spec.label}: ${problem}`);
-      }
-    }
-    // Servers take turns within each load, so drift in the machine's background load spreads over all of them.
-    for (const streams of options.streams) {
-      for (const server of running) {
-        const result = await measureScenario(server, {
-          load: {
-            bodyFile,
-            connections: options.connections,
-            streams,
-            durationMs: options.durationMs,
-            pinPrefix: pinning.load,
-          },
-          warmupMs: options.warmupMs,
-          logFile: join(workDir, 'requests.tsv'),
-          responseFrameBytes: sayHelloResponseFrame(NAME).length,
-          serverCpu: pinning.serverCpu,
-          ticksPerSecond,
-        });
-        results.push(result);
-        const verdict = result.problems.length === 0 ? 'OK' : `INVALID (${result.problems.join('; ')})`;
-        log(
-          `${server.spec.id} ${options.connections} × ${streams}: ${Math.round(result.requestsPerSecond)} req/s ${verdict}`,
-        );
-      }
-    }
-  } finally {
-    clearTimeout(deadline);
-    await Promise.all(running.map((server) => server.stop()));
+  }, options.timeoutMs).unref();
+  const loads = [
+    ...options.streams.map((streams) => h2loadLoad({ ...options, streams }, pinning.load, dir)),
+    ghzLoad(options.durationMs, pinning.load),
+  ];
+  log(`node ${process.version}, ${h2load.stdout.trim()}, ghz v0.121.0, ${cpus().length} × ${cpus()[0]?.model}`);
+  log(`${pinning.note}\nbefore: ${loadAverage()}`);
+  const servers = [];
+  for (const id of ids) {
+    servers.push(await startBenchServer(id, pinning.serverCpu));
   }
-  log(`load average after: ${formatLoad()}`);
-  process.stdout.write(`\n${formatReport(specs, results)}\n`);
-  if (results.some((result) => result.problems.length > 0 || result.requestsPerSecond === 0)) {
-    process.stderr.write('bench: some figures are INVALID (see above)\n');
+  const results: Result[] = [];
+  // Servers take turns within each load, so drift in the machine's background load spreads over all of them.
+  for (const load of loads) {
+    for (const server of servers) {
+      const result = await measure(server, load, pinning.serverCpu);
+      results.push(result);
+      log(`${load.name} ${server.id}: ${Math.round(result.rps)} req/s ${isValid(result) ? 'OK' : 'INVALID'}`);
+    }
+  }
+  await killAll();
+  log(`after: ${loadAverage()}`);
+  const legend = ids.map((id) => `- \`${id}\`: ${SERVERS[id]}`).join('\n');
+  process.stdout.write(`${pinning.note}\n\n${legend}\n\n${formatReport(results)}\n`);
+  if (!results.every(isValid)) {
+    log('bench: some figures are INVALID (see above)');
     process.exitCode = 1;
   }
 });
-
-/** The h2load version; throws with the fix when h2load or the server bundle is missing. */
-function requireTools(): string {
-  if (!existsSync(SERVER_BUNDLE)) {
-    throw new Error(`${SERVER_BUNDLE} not found: build it first (npm run bench builds it)`);
-  }
-  const version = spawnSync('h2load', ['--version'], { encoding: 'utf8' });
-  if (version.status !== 0) {
-    throw new Error('h2load not found: install it (Debian/Ubuntu: apt-get install nghttp2-client)');
-  }
-  return version.stdout.trim();
-}
-
-function formatLoad(): string {
-  return loadavg()
-    .map((value) => value.toFixed(2))
-    .join(' ');
-}
-
-function log(line: string): void {
-  process.stderr.write(`${line}\n`);
-}

@@ -26,7 +26,8 @@ describe('percentile', () => {
 describe('summarizeLatencies', () => {
   it('sorts numerically, not as text', () => {
     const values = [900, 80, 7000, 60, 5, 40000, 3, 200, 1, 10];
-    expect(summarizeLatencies(values)).toEqual({ count: 10, p50Us: 60, p99Us: 40000 });
+    expect(summarizeLatencies(values)).toEqual({ p50Us: 60, p99Us: 40000 });
+    expect(summarizeLatencies([])).toEqual({});
   });
 
   it('puts a slow tail in p99 but not in p50', () => {

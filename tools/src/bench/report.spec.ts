@@ -1,61 +1,51 @@
-import { formatReport, type ScenarioResult } from './report.js';
+import { formatReport, type Result } from './report.js';
 
-const servers = [
-  { id: 'protomesh', label: 'protomesh' },
-  { id: 'grpc-js', label: 'grpc-js' },
-  { id: 'raw-http2', label: 'raw http2' },
-];
-
-function result(serverId: string, streams: number, requestsPerSecond: number, problems: string[] = []): ScenarioResult {
-  return {
-    serverId,
-    connections: 8,
-    streams,
-    requestsPerSecond,
-    latency: { count: 10, p50Us: 1234, p99Us: 56789 },
-    serverCpuUsPerCall: 123.4,
-    othersPercent: 4.6,
-    problems,
-  };
+function result(server: string, load: string, rps: number, p99Us = 56_789, problems: string[] = []): Result {
+  return { server, load, rps, p50Us: 1234, p99Us, cpuUsPerCall: 123.4, othersPercent: 4.6, problems };
 }
 
+const run = (load: string, fast: number, fastP99 = 50_000) => [
+  result('fast', load, fast, fastP99),
+  result('slow', load, 2_000),
+  result('grpc-js', load, 10_000),
+  result('raw', load, 20_000),
+];
+
 describe('formatReport', () => {
-  it('gives each server a table with rates, latencies in ms and ratios to the baselines of the same load', () => {
-    const report = formatReport(servers, [
-      result('protomesh', 1, 1000),
-      result('grpc-js', 1, 4000),
-      result('raw-http2', 1, 5000),
-      result('protomesh', 100, 2000),
-      result('grpc-js', 100, 16000),
-      result('raw-http2', 100, 25000),
-    ]);
-    expect(report).toContain('### protomesh\n');
-    expect(report).toContain('| 8 × 1 | 1,000 | 1.23 | 56.79 | 0.25× | 0.20× | 123 | 5 % | OK |');
-    expect(report).toContain('| 8 × 100 | 2,000 | 1.23 | 56.79 | 0.13× | 0.08× | 123 | 5 % | OK |');
-    expect(report).toContain('| 8 × 100 | 16,000 | 1.23 | 56.79 | 1.00× | 0.64× | 123 | 5 % | OK |');
+  it('gives each load a table in ms, and the ratios of the fast path to the others in the same run', () => {
+    const report = formatReport([...run('h2load 8 × 10', 15_000), ...run('ghz 4 × 50', 12_000)]);
+    expect(report).toContain('### h2load 8 × 10\n');
+    expect(report).toContain('| fast | 15,000 | 1.23 | 50.00 | 123 | 5 % | OK |');
+    expect(report).toContain('| grpc-js | 10,000 | 1.23 | 56.79 | 123 | 5 % | OK |');
+    expect(report).toContain(
+      'fast/grpc-js 1.50×, fast/slow 7.50×, fast/raw 0.75×; p99 fast 50.00 ms vs grpc-js 56.79 ms; ' +
+        'target (≥ 1.30× grpc-js, p99 ≤ grpc-js): met',
+    );
+    expect(report).toContain('### ghz 4 × 50\n');
+    expect(report).toContain('fast/grpc-js 1.20×, fast/slow 6.00×');
     expect(report).not.toContain('INVALID');
   });
 
-  it('marks an unverified row INVALID with its reasons, and compares nothing with it', () => {
-    const report = formatReport(servers, [
-      result('protomesh', 10, 3000, ['received 0 B of response data']),
-      result('grpc-js', 10, 15000),
-      result('raw-http2', 10, 20000),
-    ]);
-    expect(report).toContain('| 8 × 10 | 3,000 | 1.23 | 56.79 | n/a | n/a | 123 | 5 % | **INVALID** |');
-    expect(report).toContain('| 8 × 10 | 15,000 | 1.23 | 56.79 | 1.00× | 0.75× | 123 | 5 % | OK |');
-    expect(report).toMatch(/\nINVALID protomesh 8 × 10: received 0 B of response data$/);
+  it('says plainly when the target is not met, on req/s or on p99', () => {
+    expect(formatReport(run('l', 12_000))).toContain('fast/grpc-js 1.20×');
+    expect(formatReport(run('l', 12_000))).toContain('target (≥ 1.30× grpc-js, p99 ≤ grpc-js): NOT met');
+    expect(formatReport(run('l', 20_000, 60_000))).toContain('p99 fast 60.00 ms vs grpc-js 56.79 ms; target');
+    expect(formatReport(run('l', 20_000, 60_000))).toContain('NOT met');
   });
 
-  it('shows n/a for figures that could not be taken and for a missing baseline', () => {
-    const empty = {
-      ...result('protomesh', 1, 0, ['no request completed']),
-      latency: undefined,
-      serverCpuUsPerCall: undefined,
-      othersPercent: undefined,
-    };
-    expect(formatReport(servers.slice(0, 1), [empty])).toContain(
-      '| 8 × 1 | 0 | n/a | n/a | n/a | n/a | n/a | n/a | **INVALID** |',
-    );
+  it('marks an unverified figure INVALID with its reasons, and compares nothing with it', () => {
+    const rows = run('h2load 8 × 100', 15_000);
+    rows[1] = result('slow', 'h2load 8 × 100', 3_000, 1, ['received 0 B of response data']);
+    const report = formatReport(rows);
+    expect(report).toContain('| slow | 3,000 | 1.23 | 0.00 | 123 | 5 % | **INVALID** |');
+    expect(report).toContain('fast/grpc-js 1.50×, fast/slow n/a, fast/raw 0.75×');
+    expect(report).toMatch(/\nINVALID slow h2load 8 × 100: received 0 B of response data$/);
+  });
+
+  it('shows n/a for figures that could not be taken', () => {
+    const empty: Result = { server: 'fast', load: 'l', rps: 0, problems: ['h2load not found'] };
+    const report = formatReport([empty]);
+    expect(report).toContain('| fast | 0 | n/a | n/a | n/a | n/a | **INVALID** |');
+    expect(report).toContain('fast/grpc-js n/a, fast/slow n/a, fast/raw n/a; p99 fast n/a ms vs grpc-js n/a ms');
   });
 });

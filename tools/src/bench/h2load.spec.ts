@@ -1,4 +1,6 @@
-import { parseH2loadLog, parseH2loadOutput } from './h2load-output.js';
+import { fromBinary } from '@bufbuild/protobuf';
+import { SayHelloRequestSchema, SayHelloResponseSchema } from '@protomesh/proto/greeter/v1';
+import { parseH2loadLog, parseH2loadOutput, REQUEST_FRAME, RESPONSE_FRAME } from './h2load.js';
 
 // Captured from h2load nghttp2/1.52.0 against the protomesh server.
 const OUTPUT = `starting benchmark...
@@ -21,17 +23,24 @@ req/s           :     299.18      309.17      303.56        4.16    37.50%
 describe('parseH2loadOutput', () => {
   it('reads rate, request counters, status classes and DATA bytes', () => {
     expect(parseH2loadOutput(OUTPUT)).toEqual({
-      elapsedS: 2.01,
-      requestsPerSecond: 2219.5,
-      requests: { total: 4439, started: 4447, done: 4439, succeeded: 4439, failed: 0, errored: 0, timeout: 0 },
-      status: { '2xx': 4446, '3xx': 0, '4xx': 0, '5xx': 0 },
+      rps: 2219.5,
+      started: 4447,
+      done: 4439,
+      failures: 0,
+      ok2xx: 4446,
+      nonOk: 0,
       dataBytes: 88920,
     });
+    const bad = OUTPUT.replace('4446 2xx, 0 3xx, 0 4xx, 0 5xx', '4440 2xx, 1 3xx, 2 4xx, 3 5xx').replace(
+      '0 failed, 0 errored, 0 timeout',
+      '1 failed, 2 errored, 3 timeout',
+    );
+    expect(parseH2loadOutput(bad)).toMatchObject({ ok2xx: 4440, nonOk: 6, failures: 6 });
   });
 
-  it('converts a run shorter than a second to seconds', () => {
+  it('reads the rate of a run shorter than a second', () => {
     const short = OUTPUT.replace('finished in 2.01s, 2219.50 req/s', 'finished in 500.25ms, 10.00 req/s');
-    expect(parseH2loadOutput(short).elapsedS).toBeCloseTo(0.50025, 6);
+    expect(parseH2loadOutput(short).rps).toBe(10);
   });
 
   it('names the line it could not find', () => {
@@ -43,15 +52,25 @@ describe('parseH2loadOutput', () => {
 describe('parseH2loadLog', () => {
   it('keeps the duration of HTTP 200 records and counts the others', () => {
     const log = '1795515842779661\t200\t135569\n1795515842779665\t-1\t99\n1795515842779666\t200\t812\n';
-    expect(parseH2loadLog(log)).toEqual({ latenciesUs: [135569, 812], otherStatus: 1 });
+    expect(parseH2loadLog(log)).toEqual({ latenciesUs: [135569, 812], otherRecords: 1 });
   });
 
   it('accepts an empty log', () => {
-    expect(parseH2loadLog('')).toEqual({ latenciesUs: [], otherStatus: 0 });
+    expect(parseH2loadLog('')).toEqual({ latenciesUs: [], otherRecords: 0 });
   });
 
   it('refuses lines that are not three tab-separated columns', () => {
     expect(() => parseH2loadLog('1795515842779661 200 135569\n')).toThrow('not "start<TAB>status<TAB>microseconds"');
     expect(() => parseH2loadLog('1\t200\tabc\n')).toThrow('abc');
+  });
+});
+
+describe('SayHello frames', () => {
+  it('carry the request name after the 5-byte prefix, and the greeting every server must answer with', () => {
+    expect([...REQUEST_FRAME.subarray(0, 5)]).toEqual([0, 0, 0, 0, REQUEST_FRAME.length - 5]);
+    expect(fromBinary(SayHelloRequestSchema, REQUEST_FRAME.subarray(5)).name).toBe('bench');
+    expect(fromBinary(SayHelloResponseSchema, RESPONSE_FRAME.subarray(5)).message).toBe('Hello, bench!');
+    // Prefix, tag and length, 13 bytes of greeting: what h2load's DATA bytes are checked against.
+    expect(RESPONSE_FRAME.length).toBe(20);
   });
 });

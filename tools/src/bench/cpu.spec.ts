@@ -1,4 +1,4 @@
-import { cpuUsage, parseCpuTicks, parseProcessTicks } from './cpu-accounting.js';
+import { cpuUsage, parseCpuTicks, parseProcessTicks } from './cpu.js';
 
 // Shapes as the kernel prints them (Linux 6.x).
 const PROC_STAT = `cpu  112705 0 50302 337155 668 0 1784 0 0 0
@@ -38,7 +38,7 @@ describe('cpuUsage', () => {
   it('splits the pinned CPU between the server and everything else', () => {
     const before = { cpuBusy: 1000, cpuTotal: 5000, processTicks: 200 };
     const after = { cpuBusy: 1500, cpuTotal: 5500, processTicks: 650 };
-    expect(cpuUsage(before, after, 100)).toEqual({ serverMs: 4500, othersPercent: 10 });
+    expect(cpuUsage(before, after, 100)).toEqual({ processUs: 4_500_000, othersPercent: 10 });
   });
 
   it('never reports negative foreign use when tick rounding puts the process ahead of its CPU', () => {
