@@ -9,7 +9,7 @@ const ROOT = resolve(__dirname, '../../..');
 /**
  * ghz v0.121.0 (go-tool.sh builds it; throws its reason when it cannot),
  * 4 connections, 50 calls at a time. `--duration-stop wait`: with the default
- * (`close`) ghz closes its connections at the deadline and reports the 50
+ * (`close`) ghz closes its connections at the deadline and reports the
  * calls in flight as UNAVAILABLE, whatever the server.
  */
 export function ghzLoad(durationMs: number, prefix: readonly string[]): Load {
