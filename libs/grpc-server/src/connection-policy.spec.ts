@@ -151,6 +151,22 @@ describe.each([
     expect(call.rstCode).toBe(http2.constants.NGHTTP2_CANCEL);
   });
 
+  it('lets a client ping as often as it likes while it makes calls, as BDP pings do', async () => {
+    const { url } = await serve();
+    const client = session(url);
+    await within(client, 'remoteSettings', 2_000);
+    for (let i = 0; i < 60; i++) {
+      client.ping(() => undefined);
+      client.ping(() => undefined);
+      const call = client.request(SAY_HELLO_HEADERS);
+      call.end(Buffer.from([0, 0, 0, 0, 3, 0x0a, 0x01, 0x78]));
+      call.resume();
+      const [trailers] = await within<[http2.IncomingHttpHeaders]>(call, 'trailers', 3_000);
+      expect(trailers['grpc-status']).toBe('0');
+    }
+    expect(client.destroyed).toBe(false);
+  });
+
   it.each([
     ['PING', (client: http2.ClientHttp2Session) => client.ping(() => undefined)],
     ['SETTINGS', (client: http2.ClientHttp2Session) => client.settings({ enablePush: false }, () => undefined)],

@@ -16,12 +16,16 @@ export interface ConnectionPolicy {
 }
 
 /**
- * What a peer may send per second before the server sends GOAWAY
- * ENHANCE_YOUR_CALM and closes the connection: each costs the server a reply
- * (PING ACK, SETTINGS ACK) and a flood of them is an attack, not a client.
- * Generous for real clients (keepalive and BDP pings come a few a second).
+ * PING and SETTINGS frames each cost the server a reply (an ACK); a flood of
+ * them is an attack, not a client. A PING is a strike when it comes within
+ * PING_MIN_INTERVAL_MS of the previous one with no call opened in between,
+ * and past MAX_PING_STRIKES the server sends GOAWAY ENHANCE_YOUR_CALM and
+ * closes the connection: grpc-go's keepalive enforcement, which lets through
+ * keepalive pings (seconds apart) and the BDP pings grpc-go and grpc-core
+ * clients send while calls are running. SETTINGS are rare in any client.
  */
-const MAX_PINGS_PER_SECOND = 20;
+const PING_MIN_INTERVAL_MS = 1_000;
+const MAX_PING_STRIKES = 20;
 const MAX_SETTINGS_PER_SECOND = 20;
 
 /**
@@ -144,8 +148,8 @@ export class Connections {
       });
     }
 
-    limitRate(session, 'ping', MAX_PINGS_PER_SECOND);
-    limitRate(session, 'remoteSettings', MAX_SETTINGS_PER_SECOND);
+    enforcePingPolicy(session);
+    limitSettings(session);
   }
 }
 
@@ -170,18 +174,37 @@ function ping(session: http2.ServerHttp2Session, timeoutMs: number): void {
   }
 }
 
-function limitRate(session: http2.ServerHttp2Session, event: 'ping' | 'remoteSettings', perSecond: number): void {
+function enforcePingPolicy(session: http2.ServerHttp2Session): void {
+  let lastPing = 0;
+  let strikes = 0;
+  session.on('stream', () => (strikes = 0));
+  session.on('ping', () => {
+    const now = Date.now();
+    if (now - lastPing < PING_MIN_INTERVAL_MS && ++strikes > MAX_PING_STRIKES) {
+      calmDown(session);
+    }
+    lastPing = now;
+  });
+}
+
+function limitSettings(session: http2.ServerHttp2Session): void {
   let windowStart = 0;
   let count = 0;
-  session.on(event, () => {
+  session.on('remoteSettings', () => {
     const now = Date.now();
     if (now - windowStart >= 1_000) {
       windowStart = now;
       count = 0;
     }
-    if (++count > perSecond && !session.destroyed) {
-      session.goaway(http2.constants.NGHTTP2_ENHANCE_YOUR_CALM);
-      session.destroy();
+    if (++count > MAX_SETTINGS_PER_SECOND) {
+      calmDown(session);
     }
   });
+}
+
+function calmDown(session: http2.ServerHttp2Session): void {
+  if (!session.destroyed) {
+    session.goaway(http2.constants.NGHTTP2_ENHANCE_YOUR_CALM);
+    session.destroy();
+  }
 }
