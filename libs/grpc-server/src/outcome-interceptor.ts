@@ -10,30 +10,50 @@ import type { Logger } from '@protomesh/runtime';
  * logged exactly as a unary one.
  */
 export function createOutcomeInterceptor(logger: Logger): Interceptor {
-  return (next) => async (req) => {
-    const started = performance.now();
-    const procedure = `/${req.service.typeName}/${req.method.name}`;
-    const finish = (outcome: CallOutcome) => {
-      const fields = { procedure, code: outcome.status, durationMs: elapsed(started) };
-      if (isServerBug(outcome)) {
+  // Nothing is built for the log line unless it is written: most calls are OK at level info.
+  const log = (
+    req: { service: { typeName: string }; method: object & { name: string } },
+    outcome: CallOutcome,
+    started: number,
+  ) => {
+    const bug = isServerBug(outcome);
+    if (bug || logger.isLevelEnabled('debug')) {
+      const fields = { procedure: procedureOf(req), code: outcome.status, durationMs: elapsed(started) };
+      if (bug) {
         logger.error({ ...fields, err: outcome.error?.cause ?? outcome.error }, 'call failed');
-      } else if (logger.isLevelEnabled('debug')) {
+      } else {
         logger.debug(fields, 'call');
       }
-      return outcome.error;
-    };
+    }
+    return outcome.error;
+  };
+  return (next) => async (req) => {
+    const started = performance.now();
     try {
       const res = await next(req);
       if (!res.stream) {
-        finish(OK_OUTCOME);
+        log(req, OK_OUTCOME, started);
         return res;
       }
-      const onEnd = (thrown: unknown) => finish(thrown === undefined ? OK_OUTCOME : callOutcome(thrown, req.signal));
+      const onEnd = (thrown: unknown) =>
+        log(req, thrown === undefined ? OK_OUTCOME : callOutcome(thrown, req.signal), started);
       return { ...res, message: watchStream(res.message, onEnd) };
     } catch (err) {
-      throw finish(callOutcome(err, req.signal));
+      throw log(req, callOutcome(err, req.signal), started);
     }
   };
+}
+
+const procedures = new WeakMap<object, string>();
+
+/** `/package.Service/Method`, made once per method. */
+function procedureOf(req: { service: { typeName: string }; method: object & { name: string } }): string {
+  let procedure = procedures.get(req.method);
+  if (procedure === undefined) {
+    procedure = `/${req.service.typeName}/${req.method.name}`;
+    procedures.set(req.method, procedure);
+  }
+  return procedure;
 }
 
 function elapsed(started: number): number {
