@@ -1,8 +1,7 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { promisify } from 'node:util';
-import { BUNDLE_NODE, describeWhen, goMissing } from '@protomesh/testing';
+import { BUNDLE_NODE, describeWhen, goMissing, goTool } from '@protomesh/testing';
 
 /**
  * The correctness gate: the Connect conformance suite (`connectconformance`,
@@ -15,7 +14,6 @@ const projectRoot = resolve(__dirname, '..');
 const BUNDLE = join(workspaceRoot, 'dist/apps/conformance/main.js');
 const CONFIG = join(projectRoot, 'config.yaml');
 const KNOWN_FAILING = join(projectRoot, 'known-failing.txt');
-const GO_TOOL = join(workspaceRoot, 'tools/scripts/go-tool.sh');
 /** A config that selects far fewer cases than this (~236 with connect-go and grpc-go clients) is a broken gate. */
 const MIN_CASES = 200;
 
@@ -107,11 +105,7 @@ describeWhen('Connect conformance suite (connectconformance --mode server)', goM
     }
     // Builds the pinned runner into .tools/bin on first use (seconds with a
     // warm Go cache, a few minutes cold); prints its path.
-    const { stdout } = await promisify(execFile)(GO_TOOL, ['connectconformance'], {
-      cwd: workspaceRoot,
-      timeout: 10 * 60_000,
-    });
-    runner = stdout.trim();
+    runner = await goTool('connectconformance');
   }, 10 * 60_000);
 
   it('has a known-failing list whose every case carries its reason on the line above', () => {

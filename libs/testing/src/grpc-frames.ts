@@ -63,16 +63,7 @@ export function rawGrpcRequest(url: string, request: RawRequest = {}): Promise<R
     stream.on('end', () => {
       clearTimeout(timer);
       session.destroy();
-      const status = trailers['grpc-status'] ?? responseHeaders['grpc-status'];
-      const message = trailers['grpc-message'] ?? responseHeaders['grpc-message'];
-      resolve({
-        status: Number(responseHeaders[':status']),
-        headers: responseHeaders,
-        trailers,
-        body: Buffer.concat(chunks),
-        grpcStatus: status === undefined ? undefined : Number(status),
-        grpcMessage: message === undefined ? undefined : decodeURIComponent(String(message)),
-      });
+      resolve(rawResponse(responseHeaders, trailers, Buffer.concat(chunks)));
     });
     if (keepOpen) {
       stream.write(body);
@@ -80,4 +71,22 @@ export function rawGrpcRequest(url: string, request: RawRequest = {}): Promise<R
       stream.end(body);
     }
   });
+}
+
+/** A response as received: the gRPC status and message from the trailers, or from the headers of a trailers-only one. */
+export function rawResponse(
+  headers: http2.IncomingHttpHeaders,
+  trailers: http2.IncomingHttpHeaders,
+  body: Buffer,
+): RawResponse {
+  const status = trailers['grpc-status'] ?? headers['grpc-status'];
+  const message = trailers['grpc-message'] ?? headers['grpc-message'];
+  return {
+    status: Number(headers[':status']),
+    headers,
+    trailers,
+    body,
+    grpcStatus: status === undefined ? undefined : Number(status),
+    grpcMessage: message === undefined ? undefined : decodeURIComponent(String(message)),
+  };
 }

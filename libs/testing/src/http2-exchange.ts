@@ -1,7 +1,7 @@
 import { Code } from '@connectrpc/connect';
 import * as http2 from 'node:http2';
 import { H2Error, h2ErrorName } from './h2-wire.js';
-import { type RawResponse, SAY_HELLO_PATH } from './grpc-frames.js';
+import { type RawResponse, rawResponse, SAY_HELLO_PATH } from './grpc-frames.js';
 
 /** How one request over node:http2 ended, whatever the server did. */
 export type Ending =
@@ -86,23 +86,6 @@ export function http2Exchange(url: string, exchange: Exchange = {}): Promise<End
       stream.end(body);
     }
   });
-}
-
-function rawResponse(
-  headers: http2.IncomingHttpHeaders,
-  trailers: http2.IncomingHttpHeaders,
-  body: Buffer,
-): RawResponse {
-  const status = trailers['grpc-status'] ?? headers['grpc-status'];
-  const message = trailers['grpc-message'] ?? headers['grpc-message'];
-  return {
-    status: Number(headers[':status']),
-    headers,
-    trailers,
-    body,
-    grpcStatus: status === undefined ? undefined : Number(status),
-    grpcMessage: message === undefined ? undefined : decodeURIComponent(String(message)),
-  };
 }
 
 /**

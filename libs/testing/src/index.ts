@@ -67,7 +67,7 @@ export {
   TEST_VERSION,
 } from './loopback.js';
 export { README, readmeSettings } from './readme.js';
-export { describeWhen, goMissing } from './requirements.js';
+export { describeWhen, goMissing, goTool } from './requirements.js';
 export {
   type ActiveTarget,
   Prometheus,
@@ -86,7 +86,7 @@ export {
   unexcused,
 } from './mesh/analyze.js';
 export { mintWorkloadCertificates, opensslMissing, startXdsGreeter } from './mesh/authorization.js';
-export { goTool, meshMissing } from './mesh/istiod.js';
+export { meshMissing } from './mesh/istiod.js';
 export { type Applied, CHART_DIR, helmTemplate, MeshRehearsal, type RunningInstance } from './mesh/rehearsal.js';
 export {
   type Backend,

@@ -1,4 +1,9 @@
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const WORKSPACE_ROOT = join(__dirname, '../../..');
+const GO_TOOL = join(WORKSPACE_ROOT, 'tools/scripts/go-tool.sh');
 
 /**
  * Registers a suite that needs something this machine may lack (Go, a
@@ -28,4 +33,18 @@ export function goMissing(): string | undefined {
   return result.status === 0
     ? undefined
     : `needs Go on PATH (https://go.dev/dl, >= 1.24): ${result.error?.message ?? result.stderr.trim()}`;
+}
+
+/**
+ * The path of a Go tool pinned in tools/scripts/go-tool.sh (`connectconformance`,
+ * `h2spec`, `pilot-discovery`, …), building it on first use: minutes on a fresh machine.
+ */
+export async function goTool(name: string): Promise<string> {
+  try {
+    const { stdout } = await promisify(execFile)(GO_TOOL, [name], { cwd: WORKSPACE_ROOT, timeout: 30 * 60_000 });
+    return stdout.trim();
+  } catch (error) {
+    const failed = error as { stderr?: string; message: string };
+    throw new Error(`tools/scripts/go-tool.sh ${name} failed: ${failed.stderr?.trim() || failed.message}`);
+  }
 }

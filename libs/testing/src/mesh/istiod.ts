@@ -1,29 +1,13 @@
-import { type ChildProcessByStdio, execFile, spawn } from 'node:child_process';
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { promisify } from 'node:util';
 import type { KubeObject } from './rendering.js';
 import { StubKubeApi } from './stub-kube-api.js';
 
 export const WORKSPACE_ROOT = join(__dirname, '../../../..');
-const GO_TOOL = join(WORKSPACE_ROOT, 'tools/scripts/go-tool.sh');
-
-/**
- * The path of a Go tool pinned in tools/scripts/go-tool.sh (`pilot-discovery`,
- * `istioctl`), building it on first use: minutes on a fresh machine.
- */
-export async function goTool(name: string): Promise<string> {
-  try {
-    const { stdout } = await promisify(execFile)(GO_TOOL, [name], { cwd: WORKSPACE_ROOT, timeout: 30 * 60_000 });
-    return stdout.trim();
-  } catch (error) {
-    const failed = error as { stderr?: string; message: string };
-    throw new Error(`tools/scripts/go-tool.sh ${name} failed: ${failed.stderr?.trim() || failed.message}`);
-  }
-}
 
 /** Why the mesh rehearsal cannot run here beyond Go itself, or undefined. */
 export function meshMissing(): string | undefined {

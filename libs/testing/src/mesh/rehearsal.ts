@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type BundleProcess, type StartedServer, startServer } from '../bundle-process.js';
-import { goTool, Istiod, WORKSPACE_ROOT } from './istiod.js';
+import { Istiod, WORKSPACE_ROOT } from './istiod.js';
+import { goTool } from '../requirements.js';
 import {
   type Caller,
   callerOf,
