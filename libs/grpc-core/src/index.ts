@@ -3,4 +3,5 @@ export { type CallOutcome, callOutcome, errorType, isServerBug, OK_OUTCOME, type
 export { GRPC_STATUS_NAMES, grpcStatusCode, type GrpcStatusName, grpcStatusName } from './grpc-status.js';
 export { formatGrpcTimeout, parseGrpcTimeout } from './grpc-timeout.js';
 export { InvalidFieldError } from './invalid-field-error.js';
+export { fullMethodName } from './method-name.js';
 export { watchStream } from './watch-stream.js';

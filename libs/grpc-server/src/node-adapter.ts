@@ -7,11 +7,10 @@ import {
   universalRequestFromNodeRequest,
   universalResponseToNodeResponse,
 } from '@connectrpc/connect-node';
+import { fullMethodName } from '@protomesh/grpc-core';
 import type { Logger } from '@protomesh/runtime';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
-
-/** Response headers a gRPC handler sets by itself; any other is metadata of the application's. */
-const PROTOCOL_HEADERS = new Set(['content-type', 'grpc-encoding', 'grpc-accept-encoding']);
+import { hasApplicationMetadata } from './trailers-only.js';
 
 export type GrpcNodeAdapterOptions = ConnectNodeAdapterOptions & {
   /** Receives failures to write a response (the caller usually went away first). */
@@ -57,7 +56,7 @@ export function grpcNodeAdapter(
       .then((universalResponse) => writeResponse(universalResponse, res))
       .catch((reason: unknown) => {
         if (ConnectError.from(reason).code !== Code.Aborted) {
-          const procedure = `/${handler.service.typeName}/${handler.method.name}`;
+          const procedure = `/${fullMethodName(handler)}`;
           logger.warn({ procedure, err: reason }, 'response not written');
         }
       });
@@ -73,7 +72,7 @@ export async function writeResponse(response: UniversalServerResponse, res: Http
   const iterator = body[Symbol.asyncIterator]();
   const first = await iterator.next();
   const header = new Headers(response.header);
-  const ownMetadata = [...header.keys()].some((name) => !PROTOCOL_HEADERS.has(name));
+  const ownMetadata = hasApplicationMetadata(header.keys());
   if (first.done !== true || ownMetadata || res.headersSent) {
     return universalResponseToNodeResponse({ ...response, body: resumed(first, iterator) }, res);
   }

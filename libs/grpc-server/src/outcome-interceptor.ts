@@ -1,5 +1,12 @@
 import type { Interceptor } from '@connectrpc/connect';
-import { type CallOutcome, callOutcome, isServerBug, OK_OUTCOME, watchStream } from '@protomesh/grpc-core';
+import {
+  type CallOutcome,
+  callOutcome,
+  fullMethodName,
+  isServerBug,
+  OK_OUTCOME,
+  watchStream,
+} from '@protomesh/grpc-core';
 import type { Logger } from '@protomesh/runtime';
 
 /**
@@ -18,7 +25,7 @@ export function createOutcomeInterceptor(logger: Logger): Interceptor {
   ) => {
     const bug = isServerBug(outcome);
     if (bug || logger.isLevelEnabled('debug')) {
-      const fields = { procedure: procedureOf(req), code: outcome.status, durationMs: elapsed(started) };
+      const fields = { procedure: `/${fullMethodName(req)}`, code: outcome.status, durationMs: elapsed(started) };
       if (bug) {
         logger.error({ ...fields, err: outcome.error?.cause ?? outcome.error }, 'call failed');
       } else {
@@ -42,18 +49,6 @@ export function createOutcomeInterceptor(logger: Logger): Interceptor {
       throw log(req, callOutcome(err, req.signal), started);
     }
   };
-}
-
-const procedures = new WeakMap<object, string>();
-
-/** `/package.Service/Method`, made once per method. */
-function procedureOf(req: { service: { typeName: string }; method: object & { name: string } }): string {
-  let procedure = procedures.get(req.method);
-  if (procedure === undefined) {
-    procedure = `/${req.service.typeName}/${req.method.name}`;
-    procedures.set(req.method, procedure);
-  }
-  return procedure;
 }
 
 function elapsed(started: number): number {

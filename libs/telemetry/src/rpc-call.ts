@@ -1,6 +1,6 @@
-import { type CallOutcome, errorType } from '@protomesh/grpc-core';
+import { type CallOutcome, errorType, fullMethodName } from '@protomesh/grpc-core';
 import { type Context, type Span, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
-import { fullMethodName, RPC_SYSTEM_NAME } from './rpc-labels.js';
+import { RPC_SYSTEM_NAME } from './rpc-labels.js';
 import type { RpcMetrics } from './rpc-metrics.js';
 
 /** Ends an observed call with its outcome; later calls are ignored. */

@@ -8,18 +8,6 @@ export const RPC_SYSTEM_NAME = 'grpc';
 /** The `rpc.method` value for a method outside the recognized set, as OpenTelemetry prescribes. */
 export const OTHER_METHOD = '_OTHER';
 
-const fullNames = new WeakMap<object, string>();
-
-/** The fully-qualified `rpc.method`, e.g. `greeter.v1.GreeterService/SayHello`, made once per method. */
-export function fullMethodName(req: { service: { typeName: string }; method: { name: string } }): string {
-  let name = fullNames.get(req.method);
-  if (name === undefined) {
-    name = `${req.service.typeName}/${req.method.name}`;
-    fullNames.set(req.method, name);
-  }
-  return name;
-}
-
 /**
  * Keeps `rpc.method` bounded. Connect hands interceptors only methods from
  * compiled descriptors, yet nothing stops a process from creating clients or

@@ -1,5 +1,6 @@
 import { contentTypeProto, grpcStatusOk } from '@connectrpc/connect/protocol-grpc';
 import { constants, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
+import { hasApplicationMetadata } from '../trailers-only.js';
 import { ResponseHeaders, toNodeHeaders } from './lazy-headers.js';
 
 type HeaderEntries = readonly (readonly [string, string])[];
@@ -11,8 +12,6 @@ type TrailingStream = ServerHttp2Stream & { [TRAILERS]?: OutgoingHttpHeaders };
 // node:http2 copies both objects before use, so one of each can serve every call.
 const RESPOND_OPTIONS = { waitForTrailers: true };
 const TRAILERS_ONLY_OPTIONS = { endStream: true };
-/** Response headers a gRPC handler sets by itself; any other is metadata of the application's. */
-const PROTOCOL_HEADERS = new Set(['content-type', 'grpc-encoding', 'grpc-accept-encoding']);
 const OK_TRAILER_PRESET: HeaderEntries = [['grpc-status', grpcStatusOk]];
 const OK_TRAILERS: OutgoingHttpHeaders = { 'grpc-status': grpcStatusOk };
 
@@ -102,15 +101,7 @@ export class Responder {
 }
 
 function hasOwnMetadata(header: ResponseHeaders | undefined): boolean {
-  if (header === undefined || header.untouched) {
-    return false;
-  }
-  for (const name of header.keys()) {
-    if (!PROTOCOL_HEADERS.has(name)) {
-      return true;
-    }
-  }
-  return false;
+  return header !== undefined && !header.untouched && hasApplicationMetadata(header.keys());
 }
 
 function sendTrailers(this: TrailingStream): void {
