@@ -106,9 +106,9 @@ describe.each(PATHS)('floods and slow peers, $name', (path) => {
       await wire.drained();
       await new Promise(setImmediate);
     }
-    // A PING after the flood: its ACK says the server has read all of it, a GOAWAY that it gave up.
+    // A PING after the flood: its ACK says the server has read all of it, a GOAWAY or a close that it gave up.
     wire.write(pingFrame(Buffer.from('flooded!')));
-    await wire.waitFor('the PING ACK or a GOAWAY', 20_000, () =>
+    await wire.closedOr('the PING ACK or a GOAWAY', 20_000, () =>
       wire.goaway !== undefined || wire.framesOf(FrameType.PING).length > 0 ? true : undefined,
     );
     const elapsedMs = Math.round(performance.now() - started);
@@ -117,20 +117,32 @@ describe.each(PATHS)('floods and slow peers, $name', (path) => {
     const calls = await bystander.stop();
 
     // GOAWAY's last stream id is the last stream the server processed.
-    const absorbed = wire.goaway === undefined ? sent : (wire.goaway.lastStreamId + 1) / 2;
-    const verdict = wire.goaway === undefined ? 'no GOAWAY' : `GOAWAY ${h2ErrorName(wire.goaway.errorCode)}`;
+    const cutOff = wire.goaway === undefined && !wire.isOpen;
+    const absorbed = wire.goaway !== undefined ? (wire.goaway.lastStreamId + 1) / 2 : cutOff ? 'unknown' : sent;
+    const verdict =
+      wire.goaway !== undefined
+        ? `GOAWAY ${h2ErrorName(wire.goaway.errorCode)}`
+        : cutOff
+          ? `${wire.isReset ? 'reset' : 'closed'} with no GOAWAY received`
+          : 'no GOAWAY';
     report(
       SUITE,
       `${path.name}: rapid reset: ${sent} sent in ${elapsedMs} ms, ${absorbed} absorbed, ${verdict}; ` +
         `RSS growth ${mib(growth)}; bystander ${JSON.stringify(countByCode(calls))}`,
     );
-    if (wire.goaway === undefined) {
-      // Kept up: every reset read and the connection still usable.
-      expect(absorbed).toBe(RAPID_RESETS);
-    } else {
+    if (wire.goaway !== undefined) {
       // nghttp2's reset-rate limit (a burst of 1000, then 33 a second) ends the connection.
       expect(h2ErrorName(wire.goaway.errorCode)).toMatch(/^(INTERNAL_ERROR|ENHANCE_YOUR_CALM)$/);
       expect(absorbed).toBeLessThan(RAPID_RESETS);
+    } else if (cutOff) {
+      // The same cut-off without the GOAWAY on the wire (seen about 1 run in 6 on a busy machine):
+      // Node can tear the session down before nghttp2's GOAWAY is written, and a close with the
+      // flood still unread becomes a TCP reset. Cut off, not absorbed: no PING ACK came.
+      expect(wire.framesOf(FrameType.PING)).toHaveLength(0);
+    } else {
+      // Kept up: every reset read and the connection still usable.
+      expect(wire.isOpen).toBe(true);
+      expect(absorbed).toBe(RAPID_RESETS);
     }
     expect(calls.length).toBeGreaterThan(0);
     expect(countByCode(calls)).toEqual({ OK: calls.length });

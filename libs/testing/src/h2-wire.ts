@@ -177,6 +177,7 @@ export class H2Wire {
   private readonly changes = new Changes();
   private readonly openedAt = performance.now();
   private isClosed = false;
+  private wasReset = false;
 
   private constructor(
     private readonly socket: Socket,
@@ -190,7 +191,10 @@ export class H2Wire {
       }),
     );
     // A reset by the server is one way of closing; the tests look at when and how.
-    socket.on('error', () => undefined);
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      // Writing into a reset connection fails with EPIPE before a read sees ECONNRESET.
+      this.wasReset ||= error.code === 'ECONNRESET' || error.code === 'EPIPE';
+    });
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
   }
 
@@ -213,6 +217,15 @@ export class H2Wire {
 
   get isOpen(): boolean {
     return !this.isClosed;
+  }
+
+  /**
+   * Whether the server reset the connection (TCP RST). A server that closes
+   * while our frames still sit unread in its receive buffer resets instead of
+   * closing, and the kernel may drop what it had not yet sent (a GOAWAY).
+   */
+  get isReset(): boolean {
+    return this.wasReset;
   }
 
   /** This end's port: the server sees the connection coming from it. */
@@ -263,6 +276,22 @@ export class H2Wire {
     );
   }
 
+  /** Like `waitFor`, but a close is an answer too: resolves with undefined once the connection has closed. */
+  closedOr<T>(what: string, timeoutMs: number, probe: () => T | undefined): Promise<T | undefined> {
+    return this.changes
+      .until<{ found: T | undefined }>(
+        `${what} or a close`,
+        timeoutMs,
+        () => {
+          const found = probe();
+          return found !== undefined || this.isClosed ? { found } : undefined;
+        },
+        () => undefined,
+        () => this.describe(),
+      )
+      .then(({ found }) => found);
+  }
+
   /** Resolves with the milliseconds from connect to close, or rejects after `timeoutMs`. */
   async closedWithin(timeoutMs: number): Promise<number> {
     await this.waitFor('close', timeoutMs, () => (this.isClosed ? true : undefined));
@@ -278,7 +307,8 @@ export class H2Wire {
     this.frames.forEach((f) => counts.set(f.type, (counts.get(f.type) ?? 0) + 1));
     const frames = [...counts].map(([type, n]) => `${frameTypeName(type)}×${n}`).join(' ');
     const goaway = this.goaways.map((g) => ` GOAWAY ${h2ErrorName(g.errorCode)}`).join('');
-    return `frames received: ${frames || 'none'}${goaway}${this.isClosed ? ', closed' : ''}`;
+    const end = this.wasReset ? ', reset' : this.isClosed ? ', closed' : '';
+    return `frames received: ${frames || 'none'}${goaway}${end}`;
   }
 
   private receive(chunk: Buffer): void {
