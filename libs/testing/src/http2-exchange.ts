@@ -1,6 +1,6 @@
 import { Code } from '@connectrpc/connect';
 import * as http2 from 'node:http2';
-import { H2Error, h2ErrorName } from './h2-wire.js';
+import { H2Error, h2ErrorName } from './h2-frames.js';
 import { type RawResponse, rawResponse, SAY_HELLO_PATH } from './grpc-frames.js';
 
 /** How one request over node:http2 ended, whatever the server did. */

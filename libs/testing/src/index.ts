@@ -25,20 +25,18 @@ export {
   type Frame,
   FrameFlag,
   FrameType,
-  type GoAway,
   grpcRequestHeaders,
   H2Error,
   h2ErrorName,
   type H2ErrorName,
   h2Frame,
-  H2Wire,
-  type H2WireOptions,
   headersFrame,
   pingFrame,
   rstStreamFrame,
   SETTINGS_ACK,
   settingsFrame,
-} from './h2-wire.js';
+} from './h2-frames.js';
+export { type GoAway, H2Wire, type H2WireOptions } from './h2-wire.js';
 export { Changes } from './changes.js';
 export { describeEnding, type Ending, type Exchange, grpcCodeOfReset, http2Exchange } from './http2-exchange.js';
 export { establishedClientPorts, procMissing, rssBytes, type TcpSocket, tcpSockets } from './proc.js';
