@@ -88,8 +88,13 @@ app: {{ include "protomesh.appLabel" . }}
 {{- end }}
 
 {{/*
-Pod labels: the common labels plus `app` and `version`, which Istio uses for
-telemetry and the DestinationRule subsets, and the injection label.
+Pod labels: the common labels plus `app` and `version`, which the
+DestinationRule subsets select, and with the mesh the injection label and
+Istio's canonical service and revision. Istio takes those from
+app.kubernetes.io/name and app.kubernetes.io/version before `app` and
+`version`, and here those two are the chart's name and appVersion, the same on
+every pod: without the canonical labels the server, its v2 and the client
+would all report as one service and one revision in Istio's metrics and Kiali.
 */}}
 {{- define "protomesh.podLabels" -}}
 {{ include "protomesh.labels" . }}
@@ -97,6 +102,8 @@ app: {{ include "protomesh.appLabel" . }}
 version: {{ .svc.version | quote }}
 {{- if .root.Values.istio.enabled }}
 sidecar.istio.io/inject: {{ .root.Values.istio.sidecar.inject | toString | quote }}
+service.istio.io/canonical-name: {{ include "protomesh.appLabel" . }}
+service.istio.io/canonical-revision: {{ .svc.version | quote }}
 {{- end }}
 {{- with .svc.podLabels }}
 {{ toYaml . }}
@@ -233,6 +240,12 @@ Usage, as the first line of every template: include "protomesh.validateValues" .
 {{- if $svc.enabled }}
 {{- if eq $svc.image.tag "latest" }}
 {{- $messages = append $messages (printf "services.%s.image.tag: expected a pinned tag (or empty for the chart's appVersion), got latest" $key) }}
+{{- end }}
+{{- $podLabels := include "protomesh.podLabels" (dict "root" $ "name" $key "svc" (omit $svc "podLabels")) | fromYaml }}
+{{- range $name, $_ := ($svc.podLabels | default dict) }}
+{{- if hasKey $podLabels $name }}
+{{- $messages = append $messages (printf "services.%s.podLabels.%s: set by the chart (selectors, subsets and Istio read it); expected a label of your own" $key $name) }}
+{{- end }}
 {{- end }}
 {{- range $name, $_ := $svc.env }}
 {{- if has $name $reserved }}

@@ -184,7 +184,10 @@ describe('Istio pod settings', () => {
     expect(JSON.parse(annotationsOf('protomesh-client')['proxy.istio.io/config'])).toEqual({
       holdApplicationUntilProxyStarts: true,
     });
-    expect(annotationsOf('protomesh-server')).not.toHaveProperty(['proxy.istio.io/config']);
+    // The server starts serving without waiting; its proxy drains as long as it does.
+    expect(JSON.parse(annotationsOf('protomesh-server')['proxy.istio.io/config'])).toEqual({
+      terminationDrainDuration: '15s',
+    });
 
     const [testPod] = ofKind<IPod>(docs, 'Pod');
     expect(testPod.metadata?.labels?.['sidecar.istio.io/inject']).toBe('true');

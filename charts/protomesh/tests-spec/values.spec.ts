@@ -67,6 +67,12 @@ describe('values.schema.json', () => {
       "at '/services/client/env/TIMEOUT': '5sec' does not match pattern",
     ],
     [
+      // The termination grace period and the proxy's drain are computed from it.
+      'a malformed server DRAIN_DELAY',
+      { setString: { 'services.server.env.DRAIN_DELAY': '5' } },
+      "at '/services/server/env/DRAIN_DELAY': '5' does not match pattern",
+    ],
+    [
       'an unknown fault provider',
       { set: { 'fault.provider': 'linkerd' } },
       "at '/fault/provider': value must be one of 'istio', 'app'",
@@ -153,6 +159,11 @@ describe('cross-value checks in the templates', () => {
       'an unknown upstream',
       { set: { 'services.client.upstream': 'nope' } },
       'services.client.upstream: expected the key of an enabled entry of services, got "nope"',
+    ],
+    [
+      'a pod label the chart sets',
+      { set: { 'services.server.podLabels.version': 'v9', 'services.server.podLabels.team': 'greeters' } },
+      'services.server.podLabels.version: set by the chart (selectors, subsets and Istio read it); expected a label of your own',
     ],
     [
       'the latest tag',

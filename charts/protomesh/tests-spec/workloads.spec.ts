@@ -99,10 +99,15 @@ describe('pods', () => {
         const deploymentName = String(deployment.metadata?.name);
         const labels = must(deployment.spec?.template.metadata?.labels, 'pod labels');
         expect(labels).toMatchObject(must(deployment.spec?.selector.matchLabels, 'selector'));
-        expect(labels).toMatchObject({
-          ...(POD_IDENTITY[deploymentName] ?? { app: deploymentName, version: 'v1' }),
-          'app.kubernetes.io/version': appVersion,
-        });
+        const identity = POD_IDENTITY[deploymentName] ?? { app: deploymentName, version: 'v1' };
+        expect(labels).toMatchObject({ ...identity, 'app.kubernetes.io/version': appVersion });
+        if (labels['sidecar.istio.io/inject'] !== undefined) {
+          // Istio reads these before app.kubernetes.io/name and /version, the chart's own on every pod.
+          expect(labels).toMatchObject({
+            'service.istio.io/canonical-name': identity.app,
+            'service.istio.io/canonical-revision': identity.version,
+          });
+        }
         // No Deployment selects another's pods.
         for (const other of ofKind<IDeployment>(docs, 'Deployment').filter((d) => d !== deployment)) {
           expect(selects(other.spec?.selector.matchLabels, labels)).toBe(false);
@@ -159,8 +164,14 @@ describe('the server', () => {
       });
       const pod = podSpecOf(named<IDeployment>(docs, 'Deployment', 'protomesh-server'));
       expect(envOf(container(docs, 'protomesh-server'))).toMatchObject({ DRAIN_DELAY: delay, DRAIN_TIMEOUT: drain });
-      const seconds = (must(parseDuration(delay), delay) + must(parseDuration(drain), drain)) / 1000;
-      expect(pod.terminationGracePeriodSeconds).toBe(Math.ceil(seconds) + 5);
+      const seconds = Math.ceil((must(parseDuration(delay), delay) + must(parseDuration(drain), drain)) / 1000);
+      expect(pod.terminationGracePeriodSeconds).toBe(seconds + 5);
+      // A classic sidecar stays up as long as the server drains (Istio's own default is 5 s).
+      const annotations = named<IDeployment>(docs, 'Deployment', 'protomesh-server').spec?.template.metadata
+        ?.annotations;
+      expect(JSON.parse(must(annotations?.['proxy.istio.io/config'], 'proxy config'))).toEqual({
+        terminationDrainDuration: `${seconds}s`,
+      });
     }
   });
 
