@@ -75,7 +75,7 @@ if current; then
 fi
 
 if ! command -v go >/dev/null 2>&1; then
-  echo "$me: Go is not installed (needed to build $name: go install $pin); install Go >= 1.22 from https://go.dev/dl" >&2
+  echo "$me: Go is not installed (needed to build $name: go install $pin); install Go >= 1.26 from https://go.dev/dl" >&2
   exit 3
 fi
 

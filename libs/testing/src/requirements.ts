@@ -32,7 +32,7 @@ export function goMissing(): string | undefined {
   const result = spawnSync('go', ['version'], { encoding: 'utf8' });
   return result.status === 0
     ? undefined
-    : `needs Go on PATH (https://go.dev/dl, >= 1.24): ${result.error?.message ?? result.stderr.trim()}`;
+    : `needs Go on PATH (https://go.dev/dl, >= 1.26): ${result.error?.message ?? result.stderr.trim()}`;
 }
 
 /**
