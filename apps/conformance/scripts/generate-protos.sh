@@ -15,7 +15,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 cd "$root"
 
 if ! command -v go >/dev/null 2>&1; then
-  echo "generate-protos.sh: Go is not installed (needed to locate the connectrpc.com/conformance module); install Go >= 1.22" >&2
+  echo "generate-protos.sh: Go is not installed (needed to locate the connectrpc.com/conformance module); install Go >= 1.26" >&2
   exit 3
 fi
 
