@@ -198,6 +198,62 @@ describe('the server', () => {
   });
 });
 
+describe('scheduling', () => {
+  it("spreads the server's replicas over nodes by default, counting only its own pods of the same rollout", async () => {
+    const { docs } = await renderScenario('defaults');
+    const server = podSpecOf(named<IDeployment>(docs, 'Deployment', 'protomesh-server'));
+    expect(server.topologySpreadConstraints).toEqual([
+      {
+        maxSkew: 1,
+        topologyKey: 'kubernetes.io/hostname',
+        whenUnsatisfiable: 'ScheduleAnyway',
+        labelSelector: {
+          matchLabels: named<IDeployment>(docs, 'Deployment', 'protomesh-server').spec?.selector.matchLabels,
+        },
+        matchLabelKeys: ['pod-template-hash'],
+      },
+    ]);
+    // One client replica: nothing to spread.
+    expect(
+      podSpecOf(named<IDeployment>(docs, 'Deployment', 'protomesh-client')).topologySpreadConstraints,
+    ).toBeUndefined();
+  });
+
+  it('passes node selectors, tolerations, affinity, pull secrets and spread constraints of its own through as given', async () => {
+    const toleration = { key: 'dedicated', operator: 'Equal', value: 'grpc', effect: 'NoSchedule' };
+    const affinity = {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] }] }],
+        },
+      },
+    };
+    const zoneSpread = {
+      maxSkew: 1,
+      topologyKey: 'topology.kubernetes.io/zone',
+      whenUnsatisfiable: 'DoNotSchedule',
+      labelSelector: { matchLabels: { team: 'greeters' } },
+    };
+    const { docs } = await renderChart({
+      setJson: {
+        imagePullSecrets: [{ name: 'regcred' }],
+        'services.client.nodeSelector': { pool: 'edge' },
+        'services.client.tolerations': [toleration],
+        'services.client.affinity': affinity,
+        'services.server.topologySpreadConstraints': [zoneSpread],
+      },
+    });
+    const client = podSpecOf(named<IDeployment>(docs, 'Deployment', 'protomesh-client'));
+    expect(client).toMatchObject({ nodeSelector: { pool: 'edge' }, tolerations: [toleration], affinity });
+    const server = podSpecOf(named<IDeployment>(docs, 'Deployment', 'protomesh-server'));
+    // A constraint with a labelSelector of its own is kept exactly.
+    expect(server.topologySpreadConstraints).toEqual([zoneSpread]);
+    for (const { spec } of podSpecs(docs)) {
+      expect(spec.imagePullSecrets).toEqual([{ name: 'regcred' }]);
+    }
+  });
+});
+
 describe('the Go server, version v2 of the server', () => {
   it('is off by default', async () => {
     const { docs } = await renderScenario('defaults');
