@@ -1,5 +1,6 @@
 import { EXIT_CONFIG } from '@protomesh/runtime';
 import { CLIENT_BUNDLE, killAll, runToExit, SERVERS } from '@protomesh/testing';
+import { type AddressInfo, createServer } from 'node:net';
 
 // Starting bundles on a busy machine can outlast Jest's 5 s default; each wait has its own bound.
 jest.setTimeout(30_000);
@@ -32,7 +33,7 @@ const badServerSettings: [string, Record<string, string>][] = [
   ['REQUEST_TIMEOUT', { ...safe, REQUEST_TIMEOUT: '25h' }],
   ['KEEPALIVE_TIME', { ...safe, KEEPALIVE_TIME: '10ms' }],
   ['KEEPALIVE_TIMEOUT', { ...safe, KEEPALIVE_TIMEOUT: '2h' }],
-  ['MAX_CONNECTION_AGE', { ...safe, MAX_CONNECTION_AGE: '721h' }],
+  ['MAX_CONNECTION_AGE', { ...safe, MAX_CONNECTION_AGE: '481h' }],
   ['MAX_CONNECTION_AGE_GRACE', { ...safe, MAX_CONNECTION_AGE_GRACE: '1d' }],
 ];
 
@@ -62,6 +63,43 @@ describe('both servers with the same bad setting', () => {
   it.each(badServerSettings)('say the same about %s, word for word (%j)', async (_setting, env) => {
     const [ts, go] = await Promise.all(SERVERS.map(({ program }) => configErrorLine(program, env)));
     expect(go).toBe(ts);
+  });
+});
+
+describe('both servers with a HOST or PORT they cannot listen on', () => {
+  afterEach(killAll);
+
+  // The metrics server may log first (it binds the same HOST, or started on its own port):
+  // what counts is the exit code and the last stderr line, the same from both servers.
+  async function listenErrorLine(program: string, env: Record<string, string>): Promise<string> {
+    const { exit, process } = await runToExit(program, env, 10_000);
+    expect(exit.code).toBe(EXIT_CONFIG);
+    const lines = process.stderr.split('\n').filter((line) => line !== '');
+    expect(lines).toHaveLength(1);
+    return lines[0];
+  }
+
+  it('names HOST for an address this machine does not have (TEST-NET-1)', async () => {
+    const env = { HOST: '192.0.2.1', PORT: '0', METRICS_PORT: '0' };
+    const [ts, go] = await Promise.all(SERVERS.map(({ program }) => listenErrorLine(program, env)));
+    expect(ts).toBe(
+      'config error: HOST: expected an address of this machine, or a name that resolves to one, got "192.0.2.1"',
+    );
+    expect(go).toBe(ts);
+  });
+
+  it('names PORT for a port another process listens on', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = String((holder.address() as AddressInfo).port);
+      const env = { HOST: '127.0.0.1', PORT: port, METRICS_PORT: '0' };
+      const [ts, go] = await Promise.all(SERVERS.map(({ program }) => listenErrorLine(program, env)));
+      expect(ts).toBe(`config error: PORT: expected a port no other process listens on, got "${port}"`);
+      expect(go).toBe(ts);
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
   });
 });
 

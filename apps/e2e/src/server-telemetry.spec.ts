@@ -103,6 +103,8 @@ describe('TypeScript server span export', () => {
         {
           METRICS_PORT: '0',
           OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+          // JSON, to read the spans here; protobuf, the default, is checked in libs/telemetry.
+          OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
           OTEL_BSP_SCHEDULE_DELAY: '50',
           OTEL_SERVICE_NAME: 'greeter-bundle-under-test',
         },

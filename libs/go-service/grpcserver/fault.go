@@ -52,7 +52,7 @@ func ReadFaultSpec(env *runtime.EnvReader) FaultSpec {
 	var spec FaultSpec
 	if delaySet {
 		spec.Delay = &FaultDelay{
-			Ms:      env.Duration("FAULT_DELAY", 0, 1, runtime.MaxSafeInteger),
+			Ms:      env.Duration("FAULT_DELAY", 0, 1, 86_400_000),
 			Percent: env.Percent("FAULT_DELAY_PERCENT", 0),
 		}
 	}

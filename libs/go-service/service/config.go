@@ -59,7 +59,7 @@ func ReadConfig(env runtime.Env, version string) (Config, error) {
 			RequestTimeout:        runtime.Millis(r.Duration("REQUEST_TIMEOUT", 30_000, 1, 86_400_000)),
 			KeepaliveTime:         runtime.Millis(r.Duration("KEEPALIVE_TIME", 60_000, 1_000, 86_400_000)),
 			KeepaliveTimeout:      runtime.Millis(r.Duration("KEEPALIVE_TIMEOUT", 20_000, 1, 3_600_000)),
-			MaxConnectionAge:      runtime.Millis(r.Duration("MAX_CONNECTION_AGE", 1_800_000, 0, 30*86_400_000)),
+			MaxConnectionAge:      runtime.Millis(r.Duration("MAX_CONNECTION_AGE", 1_800_000, 0, 20*86_400_000)),
 			MaxConnectionAgeGrace: runtime.Millis(r.Duration("MAX_CONNECTION_AGE_GRACE", 60_000, 0, 86_400_000)),
 		},
 	}

@@ -81,7 +81,7 @@ func TestRejects(t *testing.T) {
 		{map[string]string{"REQUEST_TIMEOUT": "25h"}, `REQUEST_TIMEOUT: expected a duration such as 500ms, 2s, 1m or 1h, from 1ms to 86400000ms, got "25h"`},
 		{map[string]string{"KEEPALIVE_TIME": "10ms"}, `KEEPALIVE_TIME: expected a duration such as 500ms, 2s, 1m or 1h, from 1000ms to 86400000ms, got "10ms"`},
 		{map[string]string{"KEEPALIVE_TIMEOUT": "-1s"}, `KEEPALIVE_TIMEOUT: expected a duration such as 500ms, 2s, 1m or 1h, from 1ms to 3600000ms, got "-1s"`},
-		{map[string]string{"MAX_CONNECTION_AGE": "721h"}, `MAX_CONNECTION_AGE: expected a duration such as 500ms, 2s, 1m or 1h, from 0ms to 2592000000ms, got "721h"`},
+		{map[string]string{"MAX_CONNECTION_AGE": "481h"}, `MAX_CONNECTION_AGE: expected a duration such as 500ms, 2s, 1m or 1h, from 0ms to 1728000000ms, got "481h"`},
 		{map[string]string{"MAX_CONNECTION_AGE_GRACE": "1d"}, `MAX_CONNECTION_AGE_GRACE: expected a duration such as 500ms, 2s, 1m or 1h, from 0ms to 86400000ms, got "1d"`},
 		{map[string]string{"FAULT_DELAY": "1s"}, `FAULT_DELAY_PERCENT: expected a percentage from 0 to 100 (required when FAULT_DELAY is set), got ""`},
 		{map[string]string{"FAULT_DELAY_PERCENT": "50"}, `FAULT_DELAY: expected a duration such as 500ms, 2s, 1m or 1h (required when FAULT_DELAY_PERCENT is set), got ""`},

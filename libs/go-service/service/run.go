@@ -28,8 +28,8 @@ type Options struct {
 // (the behaviour of libs/grpc-server's startService): JSON logs, metrics, the
 // app-mode fault when the config asks for it, the server's limits, connection
 // policy, health, reflection, and the drain on SIGTERM or SIGINT. It returns
-// the exit code: 0 after a clean drain, 1 when calls were cut off or the
-// server could not start.
+// the exit code: 0 after a clean drain, 2 when HOST or PORT cannot be
+// listened on, 1 when calls were cut off or the server could not start.
 func Run(opts Options) int {
 	config := opts.Config
 	level, _ := runtime.ParseLevel(config.LogLevel)
@@ -80,6 +80,10 @@ func Run(opts Options) int {
 	})
 	addr, err := server.Listen()
 	if err != nil {
+		if configErr := ListenError(err, config.Host, config.Port); configErr != nil {
+			fmt.Fprintf(os.Stderr, "config error: %s\n", configErr)
+			return runtime.ExitConfig
+		}
 		fmt.Fprintf(os.Stderr, "fatal: %v\n", err)
 		return 1
 	}

@@ -37,7 +37,8 @@ export function readFaultSpec(env: EnvReader): FaultSpec {
   );
   const spec: { delay?: FaultSpec['delay']; abort?: FaultSpec['abort'] } = {};
   if (delayText !== undefined) {
-    spec.delay = { ms: env.duration('FAULT_DELAY', 1), percent: env.percent('FAULT_DELAY_PERCENT') };
+    // At most a day, as MAX_DEADLINE: a longer delay outlives every call it could hold.
+    spec.delay = { ms: env.duration('FAULT_DELAY', 1, 86_400_000), percent: env.percent('FAULT_DELAY_PERCENT') };
   }
   if (abortText !== undefined) {
     const abortable = GRPC_STATUS_NAMES.filter((name) => name !== 'OK');

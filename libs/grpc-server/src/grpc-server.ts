@@ -9,6 +9,7 @@ import { createFastPathServer } from './fast-path/fast-path-server.js';
 import { RouteTable } from './fast-path/route-table.js';
 import { Connections } from './connection-policy.js';
 import { createHealthService, HealthRegistry } from './health.js';
+import { listenError } from './listen-error.js';
 import { grpcNodeAdapter, type GrpcNodeAdapterOptions } from './node-adapter.js';
 import { createOutcomeInterceptor } from './outcome-interceptor.js';
 import { createReflectionServices } from './reflection.js';
@@ -117,9 +118,10 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     health,
     listen() {
       return new Promise((resolve, reject) => {
-        server.once('error', reject);
+        const failed = (err: Error) => reject(listenError(err, opts.host, opts.port));
+        server.once('error', failed);
         server.listen(opts.port, opts.host, () => {
-          server.off('error', reject);
+          server.off('error', failed);
           resolve(server.address() as AddressInfo);
         });
       });

@@ -89,6 +89,9 @@ describe('readServiceConfig', () => {
     ['DRAIN_DELAY', { DRAIN_DELAY: 'soon' }],
     ['KEEPALIVE_TIME', { KEEPALIVE_TIME: '10ms' }],
     ['HANDSHAKE_TIMEOUT', { HANDSHAKE_TIMEOUT: '0s' }],
+    // Past what a Node timer can wait once jittered: it would fire at once.
+    ['MAX_CONNECTION_AGE', { MAX_CONNECTION_AGE: '481h' }],
+    ['FAULT_DELAY', { FAULT_DELAY: '25h', FAULT_DELAY_PERCENT: '50' }],
     ['FAULT_DELAY_PERCENT', { FAULT_DELAY: '1s' }],
     ['FAULT_DELAY', { FAULT_DELAY_PERCENT: '50' }],
     ['FAULT_DELAY_PERCENT', { FAULT_DELAY: '1s', FAULT_DELAY_PERCENT: '101' }],

@@ -76,7 +76,8 @@ export function readServiceConfig(environment: Env, version: string, defaults: E
       requestTimeoutMs: env.duration('REQUEST_TIMEOUT', 1, 86_400_000),
       keepaliveTimeMs: env.duration('KEEPALIVE_TIME', 1_000, 86_400_000),
       keepaliveTimeoutMs: env.duration('KEEPALIVE_TIMEOUT', 1, 3_600_000),
-      maxConnectionAgeMs: env.duration('MAX_CONNECTION_AGE', 0, 30 * 86_400_000),
+      // At most 20 days: with the +10 % jitter still under the 2^31 - 1 ms a Node timer can wait.
+      maxConnectionAgeMs: env.duration('MAX_CONNECTION_AGE', 0, 20 * 86_400_000),
       maxConnectionAgeGraceMs: env.duration('MAX_CONNECTION_AGE_GRACE', 0, 86_400_000),
     },
   };

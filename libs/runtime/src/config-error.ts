@@ -9,8 +9,9 @@ export class ConfigError extends Error {
     readonly setting: string,
     readonly expected: string,
     readonly received: string,
+    options?: ErrorOptions,
   ) {
-    super(`${setting}: expected ${expected}, got ${JSON.stringify(received)}`);
+    super(`${setting}: expected ${expected}, got ${JSON.stringify(received)}`, options);
   }
 }
 

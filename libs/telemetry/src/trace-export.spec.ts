@@ -22,12 +22,22 @@ describe('readTraceExportConfig', () => {
     expect(readTraceExportConfig(endpoint)).toMatchObject({
       endpointSetting: 'OTEL_EXPORTER_OTLP_ENDPOINT',
       endpoint: 'http://collector:4318',
+      protocol: 'http/protobuf',
       sampler: 'parentbased_always_on',
       batch: { scheduledDelayMillis: 5000, maxExportBatchSize: 512 },
     });
     expect(
       readTraceExportConfig({ ...endpoint, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://other:4318/v1/traces' }),
     ).toMatchObject({ endpointSetting: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', endpoint: 'http://other:4318/v1/traces' });
+  });
+
+  it('encodes as the protocol variables say, the traces one first, protobuf by default as the specification says', () => {
+    const protocol = (env: Record<string, string>) => readTraceExportConfig({ ...endpoint, ...env })?.protocol;
+    expect(protocol({})).toBe('http/protobuf');
+    expect(protocol({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' })).toBe('http/json');
+    expect(
+      protocol({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf' }),
+    ).toBe('http/protobuf');
   });
 
   it('stays off when the SDK is disabled or the exporter is none', () => {
@@ -67,7 +77,7 @@ describe('readTraceExportConfig', () => {
 interface OtlpRequest {
   readonly path: string;
   readonly contentType: string | undefined;
-  readonly body: OtlpTraces;
+  readonly body: Buffer;
 }
 interface OtlpSpan {
   traceId: string;
@@ -108,12 +118,10 @@ describe('OTLP export to a loopback receiver', () => {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
-        received.push({
-          path: req.url ?? '',
-          contentType: req.headers['content-type'],
-          body: JSON.parse(Buffer.concat(chunks).toString('utf8')),
-        });
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+        received.push({ path: req.url ?? '', contentType: req.headers['content-type'], body: Buffer.concat(chunks) });
+        // An empty ExportTraceServiceResponse in either encoding.
+        res.writeHead(200, { 'content-type': req.headers['content-type'] ?? 'application/json' });
+        res.end(req.headers['content-type'] === 'application/json' ? '{}' : '');
       });
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
@@ -122,12 +130,59 @@ describe('OTLP export to a loopback receiver', () => {
     process.env['OTEL_SERVICE_NAME'] = 'greeter-under-test';
   });
 
+  afterEach(() => {
+    received.length = 0;
+    delete process.env['OTEL_EXPORTER_OTLP_PROTOCOL'];
+  });
+
   afterAll(async () => {
     process.env = saved;
     await new Promise((resolve) => receiver.close(resolve));
   });
 
+  it('sends protobuf by default: the caller’s trace id and the service name in an application/x-protobuf body', async () => {
+    const config = readTraceExportConfig(process.env);
+    expect(config).toBeDefined();
+    const traceExport = startTraceExport(config!, {
+      name: 'greeter-server',
+      version: '1.2.3',
+      instance: 'pod-7',
+    });
+    const server = await startConnectServer(
+      (router) => router.service(GreeterService, { sayHello: (req) => ({ message: `Hello, ${req.name}!` }) }),
+      [
+        createServerTelemetryInterceptor({
+          metrics: new RpcMetrics('server', { registry: new Registry() }),
+          tracer: traceExport.tracer,
+        }),
+      ],
+    );
+    const plain = loopbackTransport(server.url, []);
+    try {
+      await createClient(GreeterService, plain.transport).sayHello(
+        { name: 'otel' },
+        { headers: { traceparent: `00-${TRACE_ID}-${CALLER_SPAN_ID}-01` } },
+      );
+    } finally {
+      plain.close();
+      await server.close();
+      await traceExport.shutdown();
+    }
+    expect(received.length).toBeGreaterThan(0);
+    for (const request of received) {
+      expect(request.path).toBe('/v1/traces');
+      expect(request.contentType).toBe('application/x-protobuf');
+    }
+    const body = Buffer.concat(received.map((r) => r.body));
+    // Protobuf carries the ids as raw bytes (JSON would spell them in hex) and strings as UTF-8.
+    expect(body.includes(Buffer.from(TRACE_ID, 'hex'))).toBe(true);
+    expect(body.includes(Buffer.from(CALLER_SPAN_ID, 'hex'))).toBe(true);
+    expect(body.includes(Buffer.from('greeter-under-test'))).toBe(true);
+    expect(body.includes(Buffer.from(TRACE_ID))).toBe(false);
+  });
+
   it('sends the server and client spans of a call, in the caller’s trace, named after the method, with their status', async () => {
+    process.env['OTEL_EXPORTER_OTLP_PROTOCOL'] = 'http/json';
     const config = readTraceExportConfig(process.env);
     expect(config).toBeDefined();
     const traceExport = startTraceExport(config!, { name: 'greeter-server', version: '1.2.3', instance: 'pod-7' });
@@ -174,7 +229,7 @@ describe('OTLP export to a loopback receiver', () => {
       expect(request.path).toBe('/v1/traces');
       expect(request.contentType).toBe('application/json');
     }
-    const resourceSpans = received.flatMap((r) => r.body.resourceSpans);
+    const resourceSpans = received.flatMap((r) => (JSON.parse(r.body.toString('utf8')) as OtlpTraces).resourceSpans);
     const resource = Object.fromEntries(resourceSpans[0].resource.attributes.map((a) => [a.key, a.value.stringValue]));
     expect(resource).toMatchObject({
       'service.name': 'greeter-under-test',

@@ -1,5 +1,6 @@
 import type { Tracer } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as OtlpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as OtlpProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AlwaysOffSampler,
@@ -7,6 +8,7 @@ import {
   BatchSpanProcessor,
   ParentBasedSampler,
   type Sampler,
+  type SpanExporter,
   TraceIdRatioBasedSampler,
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
@@ -14,8 +16,8 @@ import { ConfigError, type Env, EnvReader } from '@protomesh/runtime';
 
 /** The OpenTelemetry SDK's defaults for the variables read here (the specification's values). */
 const OTEL_DEFAULTS = {
-  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
-  OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf',
+  OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
   OTEL_TRACES_SAMPLER: 'parentbased_always_on',
   OTEL_BSP_SCHEDULE_DELAY: '5000',
   OTEL_BSP_EXPORT_TIMEOUT: '30000',
@@ -33,10 +35,15 @@ const SAMPLERS = [
 ] as const;
 type SamplerName = (typeof SAMPLERS)[number];
 
+const OTLP_PROTOCOLS = ['http/protobuf', 'http/json'] as const;
+type OtlpProtocol = (typeof OTLP_PROTOCOLS)[number];
+
 export interface TraceExportConfig {
   /** The variable that switched export on, for the start-up line. */
   readonly endpointSetting: string;
   readonly endpoint: string;
+  /** How spans are encoded over OTLP/HTTP. */
+  readonly protocol: OtlpProtocol;
   readonly sampler: SamplerName;
   /** OTEL_TRACES_SAMPLER_ARG, the ratio of the ratio samplers. */
   readonly samplerRatio: number;
@@ -71,12 +78,13 @@ export function readTraceExportConfig(environment: Env): TraceExportConfig | und
   if (exporters.includes('none') || endpointSetting === undefined) {
     return undefined;
   }
-  for (const name of ['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'OTEL_EXPORTER_OTLP_PROTOCOL']) {
-    env.oneOf(name, ['http/json', 'http/protobuf']);
-  }
+  // Both are checked; the traces-specific one wins when set, as for the endpoint.
+  const general = env.oneOf('OTEL_EXPORTER_OTLP_PROTOCOL', OTLP_PROTOCOLS);
+  const traces = env.oneOf('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', OTLP_PROTOCOLS);
   return {
     endpointSetting,
     endpoint: env.url(endpointSetting),
+    protocol: env.raw('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') === undefined ? general : traces,
     sampler: env.oneOf('OTEL_TRACES_SAMPLER', SAMPLERS),
     samplerRatio: readRatio(env, 'OTEL_TRACES_SAMPLER_ARG'),
     batch: {
@@ -86,6 +94,10 @@ export function readTraceExportConfig(environment: Env): TraceExportConfig | und
       maxExportBatchSize: env.integer('OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 1, 1_000_000),
     },
   };
+}
+
+function createExporter(protocol: OtlpProtocol): SpanExporter {
+  return protocol === 'http/protobuf' ? new OtlpProtobufExporter() : new OtlpJsonExporter();
 }
 
 function readRatio(env: EnvReader, name: string): number {
@@ -130,7 +142,8 @@ export interface TraceExport {
  * Starts span export as `config` (from readTraceExportConfig) says. Endpoint,
  * headers, timeout and compression are read by the OTLP exporter itself from
  * the process's OTEL_EXPORTER_OTLP_* variables, and OTEL_SERVICE_NAME and
- * OTEL_RESOURCE_ATTRIBUTES override `identity`; spans go out as OTLP/HTTP JSON.
+ * OTEL_RESOURCE_ATTRIBUTES override `identity`; spans go out over OTLP/HTTP in
+ * the encoding `config.protocol` names.
  */
 export function startTraceExport(config: TraceExportConfig, identity: ServiceIdentity): TraceExport {
   const resource = defaultResource()
@@ -145,7 +158,7 @@ export function startTraceExport(config: TraceExportConfig, identity: ServiceIde
   const provider = new TracerProvider({
     resource,
     sampler: createSampler(config.sampler, config.samplerRatio),
-    spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter(), ...config.batch })],
+    spanProcessors: [new BatchSpanProcessor({ exporter: createExporter(config.protocol), ...config.batch })],
   });
   return {
     config,
