@@ -14,7 +14,7 @@ export interface CallOutcome {
 }
 
 /** Makes one SayHello call and logs one line describing how it ended. */
-export async function callOnce(
+async function callOnce(
   client: Client<typeof GreeterService>,
   config: Pick<ClientConfig, 'name' | 'timeoutMs'>,
   logger: Logger,

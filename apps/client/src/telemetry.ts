@@ -3,7 +3,7 @@ import { startTelemetry, type Telemetry, type TelemetryConfig } from '@protomesh
 import { hostname } from 'node:os';
 import { version } from '../package.json';
 
-export const SERVICE_NAME = 'greeter-client';
+const SERVICE_NAME = 'greeter-client';
 
 /**
  * Metrics on METRICS_PORT, client spans when OTEL_* asks for them, and the

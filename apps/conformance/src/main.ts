@@ -13,7 +13,7 @@ import { checkServerCompatRequest } from './server-compat.js';
 import { readSizeDelimited, sizeDelimited } from './size-delimited.js';
 
 /** Where the runner reaches the server, and how long it waits after its SIGTERM. */
-export const CONFORMANCE_DEFAULTS = { HOST: '127.0.0.1', PORT: '0', DRAIN_TIMEOUT: '2s', METRICS_PORT: '0' } as const;
+const CONFORMANCE_DEFAULTS = { HOST: '127.0.0.1', PORT: '0', DRAIN_TIMEOUT: '2s', METRICS_PORT: '0' } as const;
 
 /**
  * The server under test of `connectconformance --mode server`: reads one

@@ -113,6 +113,15 @@ describe('createRetryInterceptor against a loopback gRPC server', () => {
     expect(attempts).toHaveLength(4);
   });
 
+  it('keeps the defaults for options passed as undefined (3 attempts, Math.random jitter)', async () => {
+    plan.failures = Infinity;
+    expect(await call({ maxAttempts: undefined, random: undefined, initialBackoffMs: 1 })).toMatchObject({
+      code: 'Unavailable',
+      attempts: 3,
+    });
+    expect(attempts).toHaveLength(3);
+  });
+
   it.each([
     [9, 5],
     [0, 1],

@@ -1,6 +1,6 @@
 import type { Interceptor } from '@connectrpc/connect';
 import { Code, ConnectError } from '@connectrpc/connect';
-import { attemptsKey, formatGrpcTimeout, parseGrpcTimeout } from '@protomesh/grpc-core';
+import { attemptsKey, definedOnly, formatGrpcTimeout, parseGrpcTimeout } from '@protomesh/grpc-core';
 import { sleep } from '@protomesh/runtime';
 
 export interface RetryOptions {
@@ -34,7 +34,7 @@ function resolveRetryOptions(options: RetryOptions): ResolvedRetryOptions {
     backoffMultiplier: 2,
     retryableCodes: [Code.Unavailable],
     random: Math.random,
-    ...options,
+    ...definedOnly(options),
   };
   resolved.maxAttempts = Math.min(Math.max(1, resolved.maxAttempts), MAX_ATTEMPTS_LIMIT);
   return resolved;

@@ -1,4 +1,4 @@
-export { type FaultSpec } from './fault.js';
+export type { FaultSpec } from './fault.js';
 export { createGrpcServer, type DrainOutcome, type GrpcServer } from './grpc-server.js';
 export type { HealthRegistry } from './health.js';
 export type { GrpcServerOptions } from './server-options.js';

@@ -1,8 +1,6 @@
 import { Code, ConnectError, createConnectRouter } from '@connectrpc/connect';
 import type { UniversalServerResponse } from '@connectrpc/connect/protocol';
 import {
-  compressionBrotli,
-  compressionGzip,
   type ConnectNodeAdapterOptions,
   universalRequestFromNodeRequest,
   universalResponseToNodeResponse,
@@ -37,7 +35,7 @@ export function grpcNodeAdapter(
   options: GrpcNodeAdapterOptions,
 ): (req: Http2ServerRequest, res: Http2ServerResponse) => void {
   const { logger, fallback, requestPathPrefix = '', contextValues } = options;
-  const router = createConnectRouter({ acceptCompression: [compressionGzip, compressionBrotli], ...options });
+  const router = createConnectRouter(options);
   options.routes(router);
   const paths = new Map(router.handlers.map((handler) => [requestPathPrefix + handler.requestPath, handler]));
   return (req, res) => {
@@ -64,7 +62,7 @@ export function grpcNodeAdapter(
 }
 
 /** universalResponseToNodeResponse, but Trailers-Only when there is no message and no metadata of the application's. */
-export async function writeResponse(response: UniversalServerResponse, res: Http2ServerResponse): Promise<void> {
+async function writeResponse(response: UniversalServerResponse, res: Http2ServerResponse): Promise<void> {
   const { body, trailer } = response;
   if (body === undefined || body instanceof Uint8Array || trailer === undefined || response.status !== 200) {
     return universalResponseToNodeResponse(response, res);

@@ -1,7 +1,8 @@
 import type { ConnectRouter, Interceptor } from '@connectrpc/connect';
+import { definedOnly } from '@protomesh/grpc-core';
 import type { Logger } from '@protomesh/runtime';
 import type { ConnectionPolicy } from './connection-policy.js';
-import { DEFAULT_CONNECTION_POLICY } from './service-config.js';
+import { DEFAULT_CONNECTION_POLICY, SERVICE_DEFAULTS } from './service-config.js';
 
 export interface GrpcServerOptions {
   /** Interface to listen on. */
@@ -71,12 +72,8 @@ export function resolveGrpcServerOptions(options: GrpcServerOptions): ResolvedGr
     readMaxBytes: 4 * 1024 * 1024,
     maxConcurrentStreams: 1000,
     maxSessionMemoryMb: 64,
-    unaryFastPath: true,
+    unaryFastPath: SERVICE_DEFAULTS.UNARY_FAST_PATH === 'on',
     connectionPolicy: DEFAULT_CONNECTION_POLICY,
-    ...stripUndefined(options),
+    ...definedOnly(options),
   };
-}
-
-function stripUndefined<T extends object>(options: T): T {
-  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as T;
 }

@@ -20,8 +20,8 @@ export interface MetricsServerOptions {
   registry: Registry;
   /** Interface to listen on. Default `0.0.0.0`, so Prometheus can scrape the pod. */
   host?: string;
-  /** TCP port; 0 picks a free one. Default 9464. Never the gRPC port: Prometheus speaks HTTP/1.1. */
-  port?: number;
+  /** TCP port; 0 picks a free one. Never the gRPC port: Prometheus speaks HTTP/1.1. */
+  port: number;
 }
 
 export interface MetricsServer {
@@ -33,7 +33,7 @@ export interface MetricsServer {
 
 /** Serves the registry in the Prometheus text format at GET /metrics; anything else is 404. */
 export async function startMetricsServer(options: MetricsServerOptions): Promise<MetricsServer> {
-  const { registry, host = '0.0.0.0', port = DEFAULT_METRICS_PORT } = options;
+  const { registry, host = '0.0.0.0', port } = options;
   const server = createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0];
     if (path !== METRICS_PATH || (req.method !== 'GET' && req.method !== 'HEAD')) {

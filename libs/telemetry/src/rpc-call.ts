@@ -1,15 +1,13 @@
-import { type CallOutcome, errorType, fullMethodName } from '@protomesh/grpc-core';
+import { errorType, fullMethodName } from '@protomesh/grpc-core';
 import { type Context, type Span, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import { RPC_SYSTEM_NAME } from './rpc-labels.js';
-import type { RpcMetrics } from './rpc-metrics.js';
+import type { EndCall, RpcMetrics } from './rpc-metrics.js';
 
-/** Ends an observed call with its outcome; later calls are ignored. */
-export type EndObservedCall = (outcome: CallOutcome, attempts?: number) => void;
-
-export interface ObservedCall {
+interface ObservedCall {
   /** The call's span, when spans are recorded. */
   readonly span?: Span;
-  readonly end: EndObservedCall;
+  /** Ends the metrics and the span with the call's outcome; later calls are ignored. */
+  readonly end: EndCall;
 }
 
 interface CallRequest {

@@ -28,10 +28,6 @@ export class CallSignal {
     return this.controller.signal;
   }
 
-  get aborted(): boolean {
-    return this.controller === undefined ? this.abortedEarly : this.controller.signal.aborted;
-  }
-
   abort(reason?: unknown): void {
     if (this.controller !== undefined) {
       // AbortController ignores a second abort, as the linked signals in Connect do.

@@ -12,7 +12,8 @@ import { inspect } from 'node:util';
  * (`new Headers(lazy)`, fetch init) once the iterator is not Headers' own.
  */
 
-type HeaderEntries = readonly (readonly [string, string])[];
+/** Header name and value pairs, names in lower case. */
+export type HeaderEntries = readonly (readonly [string, string])[];
 
 // Valid header names (RFC 9110 tokens) as Headers' own check accepts them.
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;

@@ -1,9 +1,7 @@
 import { contentTypeProto, grpcStatusOk } from '@connectrpc/connect/protocol-grpc';
 import { constants, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import { hasApplicationMetadata } from '../trailers-only.js';
-import { ResponseHeaders, toNodeHeaders } from './lazy-headers.js';
-
-type HeaderEntries = readonly (readonly [string, string])[];
+import { type HeaderEntries, ResponseHeaders, toNodeHeaders } from './lazy-headers.js';
 
 const TRAILERS = Symbol('protomesh.fastPath.trailers');
 

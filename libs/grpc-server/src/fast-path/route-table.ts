@@ -57,10 +57,6 @@ export class RouteTable {
     return this.routes.get(path);
   }
 
-  get size(): number {
-    return this.routes.size;
-  }
-
   /** A router for `routes(router)` that records unary methods and forwards everything to `router`. */
   recording(router: ConnectRouter): ConnectRouter {
     const add = (spec: MethodImplSpec, service: DescService, options?: Partial<ConnectRouterOptions>) =>
@@ -181,6 +177,7 @@ function applyInterceptors(
   return chain as (request: FastUnaryRequest) => Promise<UnaryResponse>;
 }
 
-function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return typeof (value as { then?: unknown } | null)?.then === 'function';
+/** Whether a handler's or gate's answer is a promise, to await only then. */
+export function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
 }

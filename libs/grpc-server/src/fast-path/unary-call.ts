@@ -7,7 +7,7 @@ import { COMPRESSED_FLAG, encodeEnvelope } from './grpc-frames.js';
 import { type CallState, createUnaryRequest, FastContextValues, FastHandlerContext } from './handler-context.js';
 import { RequestHeaders, type ResponseHeaders } from './lazy-headers.js';
 import type { Responder } from './respond.js';
-import type { FastRoute } from './route-table.js';
+import { type FastRoute, isThenable } from './route-table.js';
 import { Phase, UnaryBody } from './unary-body.js';
 
 const CALL = Symbol('protomesh.fastPath.streamCall');
@@ -25,9 +25,9 @@ const NO_TIMEOUT = (): number | undefined => undefined;
  * here without interceptors, as in Connect, where they happen before the
  * interceptor chain is entered.
  *
- * Per call there are no closures: stream events reach the call through
- * listeners shared by all calls, and the deadline timer takes the call as
- * its argument.
+ * Stream events reach the call through listeners shared by all calls, and
+ * the deadline timer takes the call as its argument: no closure per call
+ * for either (a deadline's `timeoutMs` and an asynchronous gate make one).
  */
 export class UnaryCall extends UnaryBody implements CallState {
   timeoutMs = NO_TIMEOUT;
@@ -253,10 +253,6 @@ export class UnaryCall extends UnaryBody implements CallState {
       this.timer = undefined;
     }
   }
-}
-
-function isThenable(value: unknown): value is PromiseLike<void> {
-  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
 }
 
 function onData(this: CallStream, chunk: Buffer): void {
