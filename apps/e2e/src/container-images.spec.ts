@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { describeWhen, unusedPort } from '@protomesh/testing';
+import { describeWhen } from '@protomesh/testing';
 import { chooseDocker, inspectImage, jsonLogs, run } from './support/docker.js';
 
 const ROOT = resolve(__dirname, '../../..');
@@ -103,10 +103,10 @@ function describeContainerImages(env: NodeJS.ProcessEnv): void {
     app: (typeof SERVER_APPS)[number],
     envVars: Record<string, string> = {},
   ): Promise<{ name: string; port: number }> {
-    const port = await unusedPort();
     const name = await start('server', app, {
       HOST: '127.0.0.1',
-      PORT: String(port),
+      // Host network: the server picks a free port and says which in its start-up line.
+      PORT: '0',
       METRICS_PORT: '0',
       // No load balancer to wait for before the drain.
       DRAIN_DELAY: '0s',
@@ -114,11 +114,14 @@ function describeContainerImages(env: NodeJS.ProcessEnv): void {
     });
     // Its log line, not a probe connection: a probe would look like a client to hasEstablishedConnection.
     const deadline = Date.now() + 15_000;
-    while (!(await jsonLogs(env, name)).some((line) => line['msg'] === 'greeter server listening')) {
+    let listening: Record<string, unknown> | undefined;
+    while (
+      (listening = (await jsonLogs(env, name)).find((line) => line['msg'] === 'greeter server listening')) === undefined
+    ) {
       if (Date.now() > deadline) throw new Error(`server container ${name} did not start`);
       await delay(100);
     }
-    return { name, port };
+    return { name, port: Number(String(listening['address']).split(':').pop()) };
   }
 
   describe.each(APPS)('%s image', (app) => {

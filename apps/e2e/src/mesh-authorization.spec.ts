@@ -50,7 +50,7 @@ describeWhen(
       mesh = await MeshRehearsal.start();
       certs = mintWorkloadCertificates(dir, 'mesh', ['protomesh-server', 'protomesh-client', 'intruder']);
       docs = withIstioMutual(await helmTemplate());
-      placed = { instance: instanceOf(backends(docs)[0]), address: '127.0.0.2', port: await unusedPort() };
+      placed = { instance: instanceOf(backends(docs)[0]), address: '127.0.0.2', port: await unusedPort('127.0.0.2') };
       caller = await mesh.configure(docs, [placed]);
       server = await startXdsGreeter(mesh.istiod.xdsAddress, placed, certs['protomesh-server'], UNLISTED);
     }, 30 * 60_000);

@@ -124,7 +124,8 @@ describeWhen('the chart through istiod, proxyless gRPC callers', goMissing() ?? 
       expect(call.latencyMs).toBeGreaterThanOrEqual(900);
       expect(call.latencyMs).toBeLessThan(4_000);
     }
-    expect(calls[1].latencyMs).toBeLessThanOrEqual(1_500);
+    // The route's 1 s and not the server's 3 s, with room for a loaded machine.
+    expect(calls[1].latencyMs).toBeLessThan(2_500);
   });
 
   it("a server answering UNAVAILABLE: the route's retry policy (Istio's default) makes 3 attempts per call", async () => {
@@ -146,6 +147,7 @@ describeWhen('the chart through istiod, proxyless gRPC callers', goMissing() ?? 
   });
 
   it('every fault-free scenario the chart tests know: calls split across the rendered versions as its weights say', async () => {
+    const rehearsed: string[] = [];
     for (const name of scenarioNames) {
       const docs = (await renderScenario(name)).docs as unknown as KubeObject[];
       const weights = routeWeights(docs);
@@ -155,6 +157,7 @@ describeWhen('the chart through istiod, proxyless gRPC callers', goMissing() ?? 
       ) {
         continue; // no mesh routing (istio disabled), or a fault (the cases above)
       }
+      rehearsed.push(name);
       const calls = await rehearse(docs, 20);
       const answered = tally(calls.map((call) => ({ ...call, code: `${call.code} ${call.serverVersion}` })));
       observed.push(`  scenario "${name}", weights ${JSON.stringify(weights)}: 20 calls, ${JSON.stringify(answered)}`);
@@ -165,6 +168,8 @@ describeWhen('the chart through istiod, proxyless gRPC callers', goMissing() ?? 
         answered: weighted.map((version) => `OK ${version}`).sort(),
       });
     }
+    // The defaults and the 50/50 split at least: a change that skipped them all would test nothing.
+    expect(rehearsed).toEqual(expect.arrayContaining(['defaults', 'split 50/50']));
   }, 60_000);
 
   it('subsets: with v1 and v2 deployed (services.server-go), every answer comes from the version route.weights picks', async () => {

@@ -6,8 +6,8 @@ import {
   establishedClientPorts,
   FrameType,
   grpcFrame,
-  grpcRequestHeaders,
   GrpcJsClient,
+  grpcRequestHeaders,
   H2Error,
   h2ErrorName,
   H2Wire,
@@ -16,6 +16,7 @@ import {
   pingFrame,
   rawGrpcRequest,
   rstStreamFrame,
+  sayHelloMessage,
   settingsFrame,
 } from '@protomesh/testing';
 import { countByCode, SteadyLoad, stopLoads } from './support/reliability-load';
@@ -26,7 +27,6 @@ import {
   type ObservedServer,
   PATHS,
   report,
-  sayHelloMessage,
   SLACK_MS,
   startOnPath,
 } from './support/reliability-paths';

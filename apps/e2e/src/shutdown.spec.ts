@@ -64,8 +64,9 @@ describe.each(SERVERS)('$name shutdown', ({ program }) => {
   });
 
   it('keeps serving for DRAIN_DELAY while health reports NOT_SERVING, then drains and exits 0', async () => {
-    const drainDelayMs = 2_000;
-    const server = await startServer({ DRAIN_DELAY: '2s' }, program);
+    // Long enough for the checks below to fit in the delay on a loaded machine.
+    const drainDelayMs = 5_000;
+    const server = await startServer({ DRAIN_DELAY: '5s' }, program);
     const client = clientFor(server);
     const watch = client.healthWatch('', 15_000);
     const watched = readAll(watch);

@@ -93,6 +93,7 @@ describe('metrics on every app pod', () => {
 
   it('with metrics.enabled=false: no annotations, port, rule or monitor, and METRICS_PORT still pins the port the apps open anyway', async () => {
     const { docs } = await renderScenario('metrics disabled');
+    expect(appPods(docs).length).toBeGreaterThan(0);
     for (const { annotations, container } of appPods(docs)) {
       expect(Object.keys(annotations).filter((key) => key.startsWith('prometheus.io/'))).toEqual([]);
       expect(portNamed(container, 'http-metrics')).toBeUndefined();

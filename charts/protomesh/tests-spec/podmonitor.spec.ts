@@ -61,6 +61,7 @@ describe('the PodMonitors', () => {
 
   it('carry metrics.podMonitor.labels (for the podMonitorSelector) and the interval; an empty interval is left out', async () => {
     const { docs } = await renderScenario('monitoring');
+    expect(ofKind<IPodMonitor>(docs, 'PodMonitor').length).toBeGreaterThan(0);
     for (const monitor of ofKind<IPodMonitor>(docs, 'PodMonitor')) {
       expect(monitor.metadata?.labels).toMatchObject({
         release: 'kube-prometheus-stack',

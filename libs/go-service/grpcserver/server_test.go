@@ -225,7 +225,12 @@ func TestDrainLetsCallsInFlightFinishAndRefusesNewOnes(t *testing.T) {
 
 	drained := make(chan grpcserver.DrainOutcome, 1)
 	go func() { drained <- l.server.Drain(5 * time.Second) }()
-	time.Sleep(50 * time.Millisecond)
+	for deadline := time.Now().Add(2 * time.Second); !l.server.IsDraining(); {
+		if time.Now().After(deadline) {
+			t.Fatal("the drain did not begin")
+		}
+		time.Sleep(time.Millisecond)
+	}
 	// On the draining connection (GOAWAY) and on a new one (listener closed).
 	st, _ := l.sayHello("late", 2*time.Second)
 	expectCode(t, st, codes.Unavailable, "")

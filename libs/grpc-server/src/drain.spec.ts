@@ -1,7 +1,8 @@
-import { Code, ConnectError } from '@connectrpc/connect';
+import { Code } from '@connectrpc/connect';
 import { sleep } from '@protomesh/runtime';
 import * as http2 from 'node:http2';
 import {
+  codeOf,
   grpcFrame,
   GrpcJsClient,
   type Loopback,
@@ -31,12 +32,6 @@ function arrivals() {
     },
   };
 }
-
-const codeOf = (call: Promise<unknown>) =>
-  call.then(
-    () => 'OK',
-    (err: unknown) => Code[ConnectError.from(err).code],
-  );
 
 function rawStream(session: http2.ClientHttp2Session): http2.ClientHttp2Stream {
   return session.request({

@@ -1,8 +1,15 @@
 import { create, toBinary } from '@bufbuild/protobuf';
-import { Code, ConnectError } from '@connectrpc/connect';
+import { Code } from '@connectrpc/connect';
 import { SayHelloRequestSchema } from '@protomesh/proto/greeter/v1';
 import { gzipSync } from 'node:zlib';
-import { grpcFrame, type Loopback, loopbackServerOptions, rawGrpcRequest, serveOnLoopback } from '@protomesh/testing';
+import {
+  codeOf,
+  grpcFrame,
+  type Loopback,
+  loopbackServerOptions,
+  rawGrpcRequest,
+  serveOnLoopback,
+} from '@protomesh/testing';
 import { createGrpcServer, type GrpcServer } from './grpc-server.js';
 
 const READ_MAX_BYTES = 1024;
@@ -14,12 +21,6 @@ function requestOfSize(bytes: number) {
   expect(toBinary(SayHelloRequestSchema, request).byteLength).toBe(bytes);
   return request;
 }
-
-const codeOf = (call: Promise<unknown>) =>
-  call.then(
-    () => 'OK',
-    (err: unknown) => Code[ConnectError.from(err).code],
-  );
 
 describe('request limits and malformed input', () => {
   let loopback: Loopback<GrpcServer>;

@@ -212,11 +212,11 @@ export async function waitForCalls(
 }
 
 /** A loopback port nothing listens on (bound once, then released). */
-export function unusedPort(): Promise<number> {
+export function unusedPort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(0, host, () => {
       const { port } = server.address() as { port: number };
       server.close(() => resolve(port));
     });

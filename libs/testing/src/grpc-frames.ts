@@ -1,7 +1,22 @@
-import { GreeterService } from '@protomesh/proto/greeter/v1';
+import { create, toBinary } from '@bufbuild/protobuf';
+import { Code, ConnectError } from '@connectrpc/connect';
+import { GreeterService, SayHelloRequestSchema } from '@protomesh/proto/greeter/v1';
 import * as http2 from 'node:http2';
 
 export const SAY_HELLO_PATH = `/${GreeterService.typeName}/${GreeterService.method.sayHello.name}`;
+
+/** A SayHelloRequest on the wire, before its gRPC frame. */
+export function sayHelloMessage(name = 'reliability'): Uint8Array {
+  return toBinary(SayHelloRequestSchema, create(SayHelloRequestSchema, { name }));
+}
+
+/** How a Connect client call ended: 'OK' or the name of its Code. */
+export function codeOf(call: Promise<unknown>): Promise<string> {
+  return call.then(
+    () => 'OK',
+    (err: unknown) => Code[ConnectError.from(err).code],
+  );
+}
 
 /** Length-prefixed gRPC message: flags byte, big-endian length (which may lie), payload. */
 export function grpcFrame(payload: Uint8Array, flags = 0, length = payload.byteLength): Buffer {

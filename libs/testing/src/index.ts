@@ -17,7 +17,15 @@ export {
   waitForCalls,
 } from './bundle-process.js';
 export { declaredMetrics, metricsUrl, parseExposition, type Sample, sampleValue } from './exposition.js';
-export { grpcFrame, type RawRequest, type RawResponse, rawGrpcRequest, SAY_HELLO_PATH } from './grpc-frames.js';
+export {
+  codeOf,
+  grpcFrame,
+  type RawRequest,
+  type RawResponse,
+  rawGrpcRequest,
+  SAY_HELLO_PATH,
+  sayHelloMessage,
+} from './grpc-frames.js';
 export {
   CLIENT_PREFACE,
   dataFrame,

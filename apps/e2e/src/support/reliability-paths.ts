@@ -1,6 +1,11 @@
-import { create, toBinary } from '@bufbuild/protobuf';
-import { SayHelloRequestSchema } from '@protomesh/proto/greeter/v1';
-import { grpcFrame, rawGrpcRequest, rssBytes, type StartedServer, startServer } from '@protomesh/testing';
+import {
+  grpcFrame,
+  rawGrpcRequest,
+  rssBytes,
+  sayHelloMessage,
+  type StartedServer,
+  startServer,
+} from '@protomesh/testing';
 
 /**
  * The two ways the TypeScript server answers a unary call (README, "Server"):
@@ -29,11 +34,6 @@ export async function startOnPath(path: ServerPath, env: Record<string, string> 
   const server = await startServer({ UNARY_FAST_PATH: path.UNARY_FAST_PATH, ...env });
   const { pid } = server.process;
   return { ...server, pid, rss: () => rssBytes(pid) };
-}
-
-/** A SayHelloRequest on the wire. */
-export function sayHelloMessage(name = 'reliability'): Uint8Array {
-  return toBinary(SayHelloRequestSchema, create(SayHelloRequestSchema, { name }));
 }
 
 /** One ordinary SayHello on a fresh connection must succeed: the server is still serving. */

@@ -347,8 +347,9 @@ func TestCutsCallsOffWhenTheDrainEndsEarly(t *testing.T) {
 }
 
 func TestKeepsServingDuringTheDrainDelay(t *testing.T) {
-	const drainDelay = 1500 * time.Millisecond
-	p, addr := startServer(t, map[string]string{"DRAIN_DELAY": "1500ms", "DRAIN_TIMEOUT": "5s"})
+	// Long enough for the checks below to fit in the delay on a loaded machine.
+	const drainDelay = 4 * time.Second
+	p, addr := startServer(t, map[string]string{"DRAIN_DELAY": "4s", "DRAIN_TIMEOUT": "5s"})
 	conn := grpctest.Dial(t, addr)
 	health := healthpb.NewHealthClient(conn)
 	watch, err := health.Watch(context.Background(), &healthpb.HealthCheckRequest{})
@@ -369,7 +370,7 @@ func TestKeepsServingDuringTheDrainDelay(t *testing.T) {
 		t.Errorf("the watch did not end OK: %v", err)
 	}
 	line := p.waitForLine(t, "health NOT_SERVING, still serving during the drain delay", time.Second)
-	if line["signal"] != "SIGTERM" || line["drainDelayMs"] != 1500.0 || line["level"] != "info" {
+	if line["signal"] != "SIGTERM" || line["drainDelayMs"] != 4000.0 || line["level"] != "info" {
 		t.Errorf("line %v", line)
 	}
 	// ...while calls are still served, on the open connection and on a new
@@ -391,7 +392,7 @@ func TestKeepsServingDuringTheDrainDelay(t *testing.T) {
 	}
 
 	// Then the drain: new calls refused, exit 0.
-	draining := p.waitForLine(t, "draining: refusing new calls, finishing those in flight", 3*time.Second)
+	draining := p.waitForLine(t, "draining: refusing new calls, finishing those in flight", drainDelay+2*time.Second)
 	if waited := time.Since(signalled); waited < drainDelay {
 		t.Errorf("draining after %v, before the delay of %v", waited, drainDelay)
 	}

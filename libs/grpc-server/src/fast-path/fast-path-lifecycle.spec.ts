@@ -4,6 +4,7 @@ import { sleep } from '@protomesh/runtime';
 import * as http2 from 'node:http2';
 import { createFaultInterceptor } from '../fault.js';
 import {
+  codeOf,
   grpcFrame,
   GrpcJsClient,
   type Loopback,
@@ -11,6 +12,7 @@ import {
   rawGrpcRequest,
   SAY_HELLO_PATH,
   type SayHelloHandler,
+  sayHelloMessage,
   serveOnLoopback,
 } from '@protomesh/testing';
 import { createGrpcServer, type GrpcServer } from '../grpc-server.js';
@@ -22,19 +24,8 @@ const PATHS = [
   ['the unary fast path', true],
 ] as const;
 
-const codeOf = (call: Promise<unknown>) =>
-  call.then(
-    () => 'OK',
-    (err: unknown) => Code[ConnectError.from(err).code],
-  );
-
 /** A SayHelloRequest for a short name, encoded by hand. */
-function encodeName(name: string): Uint8Array {
-  const bytes = Buffer.from(name);
-  return Buffer.concat([Buffer.from([0x0a, bytes.length]), bytes]);
-}
-
-const request = (name: string) => grpcFrame(encodeName(name));
+const request = (name: string) => grpcFrame(sayHelloMessage(name));
 
 /** Resolves when `predicate` holds, polling; for events that end after the response. */
 async function eventually(predicate: () => boolean, timeoutMs = 5_000): Promise<void> {
@@ -131,7 +122,7 @@ describe.each(PATHS)('deadlines and cancellation on %s', (_path, unaryFastPath) 
       const code = await new Promise<number>((resolve) => {
         peer.makeUnaryRequest(
           SAY_HELLO_PATH,
-          (name: string) => Buffer.from(encodeName(name)),
+          (name: string) => Buffer.from(sayHelloMessage(name)),
           (bytes: Buffer) => bytes,
           'slow',
           { deadline: Date.now() + 200 },

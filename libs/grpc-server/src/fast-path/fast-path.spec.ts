@@ -20,6 +20,7 @@ import {
   rawGrpcRequest,
   SAY_HELLO_PATH,
   type SayHelloHandler,
+  sayHelloMessage,
   serveOnLoopback,
   TEST_INSTANCE,
 } from '@protomesh/testing';
@@ -36,12 +37,7 @@ const PATHS = [
 const USER = createContextKey<string>('nobody', { description: 'user' });
 
 /** A SayHelloRequest for a short name, encoded by hand. */
-function encodeName(name: string): Uint8Array {
-  const bytes = Buffer.from(name);
-  return Buffer.concat([Buffer.from([0x0a, bytes.length]), bytes]);
-}
-
-const request = (name: string) => grpcFrame(encodeName(name));
+const request = (name: string) => grpcFrame(sayHelloMessage(name));
 
 /** What an interceptor sees of a request, comparable across servers. */
 function describeRequest(req: UnaryRequest) {
@@ -288,7 +284,7 @@ describe.each(PATHS)('unary calls on %s', (_path, unaryFastPath) => {
         const echoed = await new Promise<grpc.MetadataValue[]>((resolve, reject) => {
           const call = client.makeUnaryRequest(
             SAY_HELLO_PATH,
-            (name: string) => Buffer.from(encodeName(name)),
+            (name: string) => Buffer.from(sayHelloMessage(name)),
             (bytes: Buffer) => bytes,
             'echo-bin',
             metadata,

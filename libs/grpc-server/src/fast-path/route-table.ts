@@ -57,6 +57,11 @@ export class RouteTable {
     return this.routes.get(path);
   }
 
+  /** The paths of the methods the fast path serves. */
+  get paths(): string[] {
+    return [...this.routes.keys()];
+  }
+
   /** A router for `routes(router)` that records unary methods and forwards everything to `router`. */
   recording(router: ConnectRouter): ConnectRouter {
     const add = (spec: MethodImplSpec, service: DescService, options?: Partial<ConnectRouterOptions>) =>

@@ -165,7 +165,12 @@ describe('the chart with the generated entries', () => {
     for (const name of services) {
       const own = docs.filter((doc) => doc.metadata?.name === `demo-protomesh-${name}`).map((doc) => doc.kind);
       expect(own).toEqual(expect.arrayContaining(['Deployment', 'Service', 'AuthorizationPolicy', 'ServiceAccount']));
-      expect(rendered).toContain(`image: "protomesh/${name}:`);
+      const deployment = docs.find(
+        (doc) => doc.kind === 'Deployment' && doc.metadata?.name === `demo-protomesh-${name}`,
+      );
+      expect(deployment?.spec?.template.spec.containers.map((container) => container.image)).toEqual([
+        expect.stringMatching(new RegExp(`^protomesh/${name}:[0-9]`)),
+      ]);
     }
   });
 
@@ -216,6 +221,7 @@ const VALIDATIONS = [
 interface Manifest {
   kind: string;
   metadata?: { name?: string };
+  spec?: { template: { spec: { containers: { image: string }[] } } };
 }
 
 interface JestReport {
