@@ -3,6 +3,7 @@ import {
   backends,
   callerOf,
   describeWhen,
+  eventually,
   goMissing,
   helmTemplate,
   type Instance,
@@ -214,19 +215,19 @@ describeWhen('the chart through istiod, proxyless gRPC callers', goMissing() ?? 
       ['weights back to v1', toV1, 'OK v1'],
     ];
     try {
-      await waitFor(() => log.some((call) => call.code === 'UNAVAILABLE'), 5_000);
+      await eventually(() => log.some((call) => call.code === 'UNAVAILABLE'), 5_000);
       for (const [what, docs, expected] of steps) {
         const written = performance.now();
         await mesh.apply(docs);
         const seen = () => log.find((call) => call.at >= written && `${call.code} ${call.serverVersion}` === expected);
-        await waitFor(() => seen() !== undefined, 10_000);
+        await eventually(() => seen() !== undefined, 10_000);
         const first = seen();
         observed.push(
           `  push, ${what}: first "${expected}" call started ${Math.round((first?.at ?? 0) - written)} ms after the write`,
         );
         // From then on, only the new behaviour.
         const settled = performance.now() + 50;
-        await waitFor(() => log.filter((call) => call.at > settled).length >= 10, 5_000);
+        await eventually(() => log.filter((call) => call.at > settled).length >= 10, 5_000);
         const after = log.filter((call) => call.at > settled).map((call) => `${call.code} ${call.serverVersion}`);
         expect(new Set(after)).toEqual(new Set([expected]));
       }
@@ -251,14 +252,4 @@ function routeWeights(docs: readonly KubeObject[]): Record<string, number> | und
     return undefined;
   }
   return Object.fromEntries(rule.route.map((r) => [r.destination.subset, r.weight ?? 100]));
-}
-
-async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) {
-      throw new Error(`condition not met within ${timeoutMs} ms: ${condition.toString()}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }

@@ -1,9 +1,10 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import {
   establishedClientPorts,
+  eventually,
   FrameType,
-  grpcRequestHeaders,
   GrpcJsClient,
+  grpcRequestHeaders,
   h2ErrorName,
   H2Wire,
   headersFrame,
@@ -96,7 +97,7 @@ describe.each(PATHS)('keepalive and connection age, $name', (path) => {
 
     // Once resumed, the peer finds its connection closed.
     frozen.resume();
-    await expect(waitFor(() => frozen.sawClose(), 3_000)).resolves.toBe(true);
+    await eventually(() => frozen.sawClose(), 3_000);
   });
 
   it('rotates connections at MAX_CONNECTION_AGE under steady calls and loses none', async () => {
@@ -142,14 +143,3 @@ describe.each(PATHS)('keepalive and connection age, $name', (path) => {
     expect(countByCode(calls)).toEqual({ OK: calls.length });
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) {
-      return false;
-    }
-    await delay(20);
-  }
-  return true;
-}

@@ -1,9 +1,8 @@
 import { Code, ConnectError, createClient, createRouterTransport } from '@connectrpc/connect';
 import { InvalidFieldError } from '@protomesh/grpc-core';
 import { Health } from '@protomesh/proto/grpc/health/v1';
-import { loopbackServerOptions, type Loopback, serveOnLoopback } from '@protomesh/testing';
+import { logLines, type Loopback, loopbackServerOptions, serveOnLoopback } from '@protomesh/testing';
 import { pino } from 'pino';
-import { Writable } from 'node:stream';
 import { createGrpcServer, type GrpcServer } from './grpc-server.js';
 import { createOutcomeInterceptor } from './outcome-interceptor.js';
 
@@ -71,13 +70,7 @@ describe('the outcome mapping of a running server', () => {
 describe('createOutcomeInterceptor', () => {
   /** A debug logger whose lines land in `lines`. */
   function capturingLogger() {
-    const lines: Record<string, unknown>[] = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-        done();
-      },
-    });
+    const { lines, sink } = logLines();
     return { lines, logger: pino({ level: 'debug' }, sink) };
   }
 

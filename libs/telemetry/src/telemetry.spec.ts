@@ -4,10 +4,9 @@ import { ConfigError } from '@protomesh/runtime';
 import { pino } from 'pino';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
 import { startTelemetry, type Telemetry } from './telemetry.js';
 import { readTelemetryConfig } from './telemetry-config.js';
-import { loopbackTransport, startConnectServer } from '@protomesh/testing';
+import { logLines, loopbackTransport, startConnectServer } from '@protomesh/testing';
 
 describe('readTelemetryConfig', () => {
   it('defaults to metrics on 9464 and no trace export', () => {
@@ -34,16 +33,8 @@ describe('readTelemetryConfig', () => {
 
 describe('startTelemetry', () => {
   const started: Telemetry[] = [];
-  const lines: Record<string, unknown>[] = [];
-  const logger = pino(
-    { base: null, timestamp: false },
-    new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        lines.push(JSON.parse(chunk.toString()));
-        done();
-      },
-    }),
-  );
+  const { lines, sink } = logLines();
+  const logger = pino({ base: null, timestamp: false }, sink);
   const service = { name: 'spec', version: '0.0.0', instance: 'spec-1' };
 
   afterEach(async () => {

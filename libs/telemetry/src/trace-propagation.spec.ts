@@ -11,15 +11,15 @@ import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@open
 import { GreeterService } from '@protomesh/proto/greeter/v1';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { Writable } from 'node:stream';
 import { TRACE_HEADERS } from './call-context.js';
 import { createClientTelemetryInterceptor } from './client-interceptor.js';
 import { withTraceContext } from './log-context.js';
 import { RpcMetrics } from './rpc-metrics.js';
 import { createServerTelemetryInterceptor } from './server-interceptor.js';
 import {
-  loopbackTransport,
   type ConnectServer,
+  logLines,
+  loopbackTransport,
   parseExposition,
   sampleValue,
   startConnectServer,
@@ -47,7 +47,7 @@ type Headers = Record<string, string>;
  */
 class Chain {
   readonly seenByB: Headers[] = [];
-  readonly logLines: Record<string, unknown>[] = [];
+  readonly log = logLines();
   readonly registryA = new Registry();
   private readonly closers: (() => unknown)[] = [];
   toA!: Client<typeof GreeterService>;
@@ -76,7 +76,7 @@ class Chain {
       }),
     ]);
     const clientB = createClient(GreeterService, toB);
-    const logger = withTraceContext(pino({ base: null, timestamp: false }, this.logSink()));
+    const logger = withTraceContext(pino({ base: null, timestamp: false }, this.log.sink));
     const a = await this.server(
       {
         sayHello: async (req) => {
@@ -111,15 +111,6 @@ class Chain {
     this.closers.push(close);
     return transport;
   }
-
-  private logSink(): Writable {
-    return new Writable({
-      write: (chunk: Buffer, _encoding, done) => {
-        this.logLines.push(JSON.parse(chunk.toString()));
-        done();
-      },
-    });
-  }
 }
 
 type Greeter = Partial<ServiceImpl<typeof GreeterService>>;
@@ -144,7 +135,7 @@ describe('trace context across a call chain (client → A → B)', () => {
 
     it('puts the trace id and request id on the log lines written while handling the call', async () => {
       await chain.toA.sayHello({ name: 'x' }, { headers: INCOMING });
-      expect(chain.logLines).toEqual([
+      expect(chain.log.lines).toEqual([
         expect.objectContaining({
           msg: 'calling B',
           trace_id: TRACE_ID,
@@ -171,14 +162,14 @@ describe('trace context across a call chain (client → A → B)', () => {
       );
       const pairs = chain.seenByB.map((h) => [h['traceparent'].split('-')[1], h['x-request-id']]);
       expect(pairs.sort()).toEqual(ids.map((id, i) => [id, `req-${i}`]));
-      const logged = chain.logLines.map((line) => [line['name'], line['trace_id']]);
+      const logged = chain.log.lines.map((line) => [line['name'], line['trace_id']]);
       expect(logged.sort()).toEqual(ids.map((id) => [id, id]));
     });
 
     it('invents no trace context for a call that came without one', async () => {
       await chain.toA.sayHello({ name: 'x' });
       expect(chain.seenByB).toEqual([{}]);
-      expect(chain.logLines[0]).not.toHaveProperty('trace_id');
+      expect(chain.log.lines[0]).not.toHaveProperty('trace_id');
     });
 
     it('records A’s incoming and outgoing call in A’s metrics', async () => {
@@ -225,7 +216,7 @@ describe('trace context across a call chain (client → A → B)', () => {
       expect(seen['x-b3-spanid']).toBe(clientSpanId);
       expect(seen['x-b3-sampled']).toBe('1');
       expect(seen['x-request-id']).toBe(INCOMING['x-request-id']);
-      expect(chain.logLines[0]).toMatchObject({ trace_id: TRACE_ID, span_id: aServer.spanContext().spanId });
+      expect(chain.log.lines[0]).toMatchObject({ trace_id: TRACE_ID, span_id: aServer.spanContext().spanId });
     });
 
     it('starts a new trace for a call that came without one and propagates it to B', async () => {

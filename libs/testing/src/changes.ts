@@ -50,3 +50,18 @@ export class Changes {
     });
   }
 }
+
+/**
+ * Resolves once `condition` holds, checked every 10 ms; rejects after
+ * `timeoutMs`, naming the condition. For state that changes without an event
+ * to listen to (counters a handler bumps, a log a client fills).
+ */
+export async function eventually(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) {
+      throw new Error(`condition not met within ${timeoutMs} ms: ${condition.toString()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

@@ -45,7 +45,8 @@ export {
   settingsFrame,
 } from './h2-frames.js';
 export { type GoAway, H2Wire, type H2WireOptions } from './h2-wire.js';
-export { Changes } from './changes.js';
+export { Changes, eventually } from './changes.js';
+export { logLines } from './log-lines.js';
 export { describeEnding, type Ending, type Exchange, grpcCodeOfReset, http2Exchange } from './http2-exchange.js';
 export { establishedClientPorts, procMissing, rssBytes, type TcpSocket, tcpSockets } from './proc.js';
 export {

@@ -5,6 +5,7 @@ import * as http2 from 'node:http2';
 import { createFaultInterceptor } from '../fault.js';
 import {
   codeOf,
+  eventually,
   grpcFrame,
   GrpcJsClient,
   type Loopback,
@@ -28,16 +29,6 @@ const PATHS = [
 const request = (name: string) => grpcFrame(sayHelloMessage(name));
 
 /** Resolves when `predicate` holds, polling; for events that end after the response. */
-async function eventually(predicate: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const started = Date.now();
-  while (!predicate()) {
-    if (Date.now() - started > timeoutMs) {
-      throw new Error('condition not met in time');
-    }
-    await sleep(10, new AbortController().signal);
-  }
-}
-
 describe.each(PATHS)('deadlines and cancellation on %s', (_path, unaryFastPath) => {
   let loopback: Loopback<GrpcServer>;
   /** The final status each call had as the outermost interceptor saw it. */
