@@ -583,6 +583,7 @@ func TestListenFailsOnATakenPort(t *testing.T) {
 	_, port, _ := strings.Cut(l.addr, ":")
 	n, _ := strconv.Atoi(port)
 	server := grpcserver.New(grpcserver.Options{Host: "127.0.0.1", Port: n})
+	t.Cleanup(server.Stop)
 	if _, err := server.Listen(); err == nil {
 		t.Error("listened twice on one port")
 	}

@@ -6,7 +6,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startTelemetry, type Telemetry } from './telemetry.js';
 import { readTelemetryConfig } from './telemetry-config.js';
-import { logLines, loopbackTransport, startConnectServer } from '@protomesh/testing';
+import { type ConnectServer, logLines, loopbackTransport, startConnectServer } from '@protomesh/testing';
 
 describe('readTelemetryConfig', () => {
   it('defaults to metrics on 9464 and no trace export', () => {
@@ -93,9 +93,13 @@ describe('startTelemetry', () => {
     process.env['OTEL_EXPORTER_OTLP_ENDPOINT'] = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
     // Longer than the shutdown limit, short enough that the abandoned export ends with the test.
     process.env['OTEL_EXPORTER_OTLP_TIMEOUT'] = '1000';
+    // Closed in `finally` when the test fails halfway, so nothing keeps Jest waiting.
+    let telemetry: Telemetry | undefined;
+    let server: ConnectServer | undefined;
+    let client: ReturnType<typeof loopbackTransport> | undefined;
     try {
       const config = readTelemetryConfig({ METRICS_PORT: '0', ...process.env });
-      const telemetry = await startTelemetry({
+      telemetry = await startTelemetry({
         side: 'server',
         service,
         config,
@@ -103,19 +107,26 @@ describe('startTelemetry', () => {
         logger,
         shutdownLimitMs: 300,
       });
-      const server = await startConnectServer(
+      server = await startConnectServer(
         (router) => router.service(GreeterService, { sayHello: () => ({ message: 'hi' }) }),
         [telemetry.interceptor],
       );
-      const client = loopbackTransport(server.url, []);
+      client = loopbackTransport(server.url, []);
       await createClient(GreeterService, client.transport).sayHello({ name: 'x' });
       client.close();
+      client = undefined;
       await server.close();
+      server = undefined;
+      const shuttingDown = telemetry;
+      telemetry = undefined;
       const started = Date.now();
-      await telemetry.shutdown();
+      await shuttingDown.shutdown();
       expect(Date.now() - started).toBeLessThan(3_000);
       expect(lines.at(-1)).toMatchObject({ level: 40, limitMs: 300, msg: 'gave up exporting the last spans' });
     } finally {
+      client?.close();
+      await server?.close();
+      await telemetry?.shutdown();
       process.env = saved;
       silent.closeAllConnections();
       await new Promise((resolve) => silent.close(resolve));
