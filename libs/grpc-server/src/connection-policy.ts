@@ -1,4 +1,5 @@
 import * as http2 from 'node:http2';
+import { OpenStreams } from './open-streams.js';
 
 export interface ConnectionPolicy {
   /** A connection must complete the HTTP/2 preface and its SETTINGS within this. */
@@ -36,8 +37,7 @@ const MAX_SETTINGS_PER_SECOND = 20;
  */
 export class Connections {
   private readonly sessions = new Set<http2.ServerHttp2Session>();
-  /** Open streams, with the time they opened. */
-  private readonly streams = new Map<http2.ServerHttp2Stream, number>();
+  private readonly streams = new OpenStreams();
   private readonly sweep: NodeJS.Timeout;
   private closing = false;
 
@@ -51,12 +51,12 @@ export class Connections {
       streams.delete(this);
     };
     server.on('stream', (stream) => {
-      streams.set(stream, Date.now());
+      streams.add(stream, Date.now());
       stream.on('close', untrack);
     });
     server.on('session', (session) => this.watch(session));
     // One sweep for every call rather than a timer per call: a call pays for
-    // a map entry, and a stalled request is cut off within a sweep's period.
+    // its place on the list, and a stalled request is cut off within a sweep's period.
     this.sweep = setInterval(
       () => this.cutOffStalledRequests(),
       Math.min(1_000, Math.max(policy.requestTimeoutMs / 2, 10)),
@@ -82,7 +82,7 @@ export class Connections {
   /** Ends a connection's remaining calls as a gRPC server does (RST_STREAM CANCEL), then the connection. */
   private cutOff(session: http2.ServerHttp2Session): void {
     // Resetting first: destroying alone resets with NO_ERROR, which connect-node clients do not notice.
-    for (const stream of this.streams.keys()) {
+    for (const stream of this.streams) {
       if (stream.session === session) {
         stream.close(http2.constants.NGHTTP2_CANCEL);
       }
@@ -99,13 +99,13 @@ export class Connections {
    */
   private cutOffStalledRequests(): void {
     const oldest = Date.now() - this.policy.requestTimeoutMs;
-    for (const [stream, openedAt] of this.streams) {
+    for (const stream of this.streams) {
       if (stream.readableEnded || stream.closed) {
         continue;
       }
       if (stream.writableFinished) {
         stream.close(http2.constants.NGHTTP2_NO_ERROR);
-      } else if (openedAt <= oldest) {
+      } else if ((this.streams.openedAt(stream) ?? Infinity) <= oldest) {
         stream.close(http2.constants.NGHTTP2_CANCEL);
       }
     }
