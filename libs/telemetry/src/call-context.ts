@@ -50,17 +50,21 @@ const w3c = new W3CTraceContextPropagator();
 const b3Multi = new B3Propagator({ injectEncoding: B3InjectEncoding.MULTI_HEADER });
 const b3Single = new B3Propagator({ injectEncoding: B3InjectEncoding.SINGLE_HEADER });
 
+/** The context of every call that brought no trace headers: one, not one per call. */
+const NO_TRACE: CallContext = { headers: new Map(), otel: ROOT_CONTEXT };
+
 /** Picks the trace headers of an incoming call and parses its span context. */
 export function readCallContext(headers: Headers): CallContext {
-  const picked = new Map<string, string>();
+  let picked: Map<string, string> | undefined;
   for (const name of TRACE_HEADERS) {
     const value = headers.get(name);
     if (value !== null) {
-      picked.set(name, value);
+      (picked ??= new Map()).set(name, value);
     }
   }
-  const otel = picked.size === 0 ? ROOT_CONTEXT : extractor.extract(ROOT_CONTEXT, headers, headersGetter);
-  return { headers: picked, otel };
+  return picked === undefined
+    ? NO_TRACE
+    : { headers: picked, otel: extractor.extract(ROOT_CONTEXT, headers, headersGetter) };
 }
 
 /** The same call context with `span` as the current span. */
