@@ -16,9 +16,9 @@ export const RESPONSE_FRAME = grpcFrame(
   toBinary(SayHelloResponseSchema, create(SayHelloResponseSchema, { message: 'Hello, bench!' })),
 );
 
-type H2loadOptions = { connections: number; streams: number; durationMs: number; warmupMs: number };
+type H2loadOptions = { connections: number; streams: number; durationMs: number; warmupMs: number; rounds: number };
 
-/** SayHello over `connections` × `streams` after a warm-up of the same load; `prefix` pins h2load. */
+/** SayHello over `connections` × `streams`, in `rounds` windows after a warm-up of the same load; `prefix` pins h2load. */
 export function h2loadLoad(o: H2loadOptions, prefix: readonly string[], dir: string): Load {
   const [body, log] = [join(dir, 'request.bin'), join(dir, 'requests.tsv')];
   const h2load = async (port: number, durationMs: number, ...extra: string[]) => {
@@ -31,6 +31,7 @@ export function h2loadLoad(o: H2loadOptions, prefix: readonly string[], dir: str
   };
   return {
     name: `h2load ${o.connections} × ${o.streams}`,
+    rounds: o.rounds,
     warmUp: (port) => (o.warmupMs > 0 ? h2load(port, o.warmupMs) : Promise.resolve()),
     async run(port) {
       await rm(log, { force: true });

@@ -13,9 +13,10 @@ import { killAll } from '@protomesh/testing';
 import { detectPinning } from './cpu.js';
 import { ghzLoad } from './ghz.js';
 import { h2loadLoad } from './h2load.js';
-import { measure } from './measure.js';
+import { measure, type Window } from './measure.js';
 import { readBenchOptions } from './options.js';
 import { formatReport, isValid, type Result } from './report.js';
+import { combineWindows } from './rounds.js';
 import { SERVERS, type ServerId, startBenchServer } from './servers.js';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -47,23 +48,34 @@ runMain(async () => {
   ];
   log(`node ${process.version}, ${h2load.stdout.trim()}, ghz v0.121.0, ${cpus().length} × ${cpus()[0]?.model}`);
   log(`${pinning.note}\nbefore: ${loadAverage()}`);
-  const servers = [];
-  for (const id of ids) {
-    servers.push(await startBenchServer(id, pinning.serverCpu));
-  }
-  const results: Result[] = [];
-  // Servers take turns within each load, so drift in the machine's background load spreads over all of them.
-  for (const load of loads) {
-    for (const server of servers) {
-      const result = await measure(server, load, pinning.serverCpu);
-      results.push(result);
-      log(`${load.name} ${server.id}: ${Math.round(result.rps)} req/s ${isValid(result) ? 'OK' : 'INVALID'}`);
+  // Every round starts the servers afresh: each Node process settles into its own JIT and GC
+  // state (one grpc-js process took 37 µs of CPU per call, another 64 µs, same load, same hour),
+  // and within a round the servers take turns, so neither a process's luck nor the machine's
+  // drift decides a ratio alone.
+  const windows = loads.map(() => ids.map((): Window[] => []));
+  for (let round = 1; round <= options.rounds; round++) {
+    const servers = [];
+    for (const id of ids) {
+      servers.push(await startBenchServer(id, pinning.serverCpu));
     }
+    for (const [l, load] of loads.entries()) {
+      if (round > load.rounds) {
+        continue;
+      }
+      for (const [s, server] of servers.entries()) {
+        const window = await measure(server, load, pinning.serverCpu);
+        windows[l][s].push(window);
+        const status = `${Math.round(window.rps)} req/s ${isValid(window) ? 'OK' : 'INVALID'}`;
+        log(`round ${round}/${options.rounds} ${load.name} ${server.id}: ${status}`);
+      }
+    }
+    await killAll();
   }
-  await killAll();
+  const results: Result[] = windows.flatMap((byServer) => byServer.map(combineWindows));
   log(`after: ${loadAverage()}`);
   const legend = ids.map((id) => `- \`${id}\`: ${SERVERS[id]}`).join('\n');
-  process.stdout.write(`${pinning.note}\n\n${legend}\n\n${formatReport(results)}\n`);
+  const plan = `h2load: ${options.rounds} rounds of ${options.durationMs / 1000} s per server, servers started afresh each round`;
+  process.stdout.write(`${pinning.note}; ${plan}\n\n${legend}\n\n${formatReport(results)}\n`);
   if (!results.every(isValid)) {
     log('bench: some figures are INVALID (see above)');
     process.exitCode = 1;

@@ -7,8 +7,20 @@ import { miscount, type LoadOutcome } from './verify.js';
 /** A load generator, run against a server's port. */
 export interface Load {
   name: string;
+  /** Rounds it runs in (the first ones), one window per server each (see rounds.ts). */
+  rounds: number;
   warmUp(port: number): Promise<unknown>;
   run(port: number): Promise<LoadOutcome>;
+}
+
+/** One server under one load for one window: its figures, and what windows are combined from. */
+export interface Window extends Result {
+  calls: number;
+  /** Time under load, from the tool's own rate. */
+  seconds: number;
+  /** The server's CPU time over the window. */
+  processUs?: number;
+  latenciesUs?: readonly number[];
 }
 
 /**
@@ -16,7 +28,7 @@ export interface Load {
  * the run); the run, with the server's CPU time from /proc around it; then,
  * once idle again, the server's own OK count over the run.
  */
-export async function measure(server: BenchServer, load: Load, cpu: number | undefined): Promise<Result> {
+export async function measure(server: BenchServer, load: Load, cpu: number | undefined): Promise<Window> {
   const names = { server: server.id, load: load.name };
   try {
     await load.warmUp(server.port);
@@ -27,10 +39,22 @@ export async function measure(server: BenchServer, load: Load, cpu: number | und
     const ok = (await settle(server)) - okBefore;
     const usage = before && after && outcome.calls > 0 ? cpuUsage(before, after) : undefined;
     const problems = [...outcome.problems, ...miscount(outcome, ok)];
-    const othersPercent = cpu === undefined ? undefined : usage?.othersPercent;
-    return { ...outcome, ...names, cpuUsPerCall: usage && usage.processUs / outcome.calls, othersPercent, problems };
+    const { rps, calls } = outcome;
+    return {
+      ...names,
+      rps,
+      calls,
+      seconds: rps > 0 ? calls / rps : 0,
+      p50Us: outcome.p50Us,
+      p99Us: outcome.p99Us,
+      latenciesUs: outcome.latenciesUs,
+      processUs: usage?.processUs,
+      cpuUsPerCall: usage && usage.processUs / calls,
+      othersPercent: cpu === undefined ? undefined : usage?.othersPercent,
+      problems,
+    };
   } catch (err) {
-    return { ...names, rps: 0, problems: [err instanceof Error ? err.message : String(err)] };
+    return { ...names, rps: 0, calls: 0, seconds: 0, problems: [err instanceof Error ? err.message : String(err)] };
   }
 }
 

@@ -1,21 +1,24 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, EnvReader, type Env } from '@protomesh/runtime';
 
-/** Each option: flag, environment variable, default as a user writes it (the limit: planned time + 60s). */
+/** Each option: flag, environment variable, default as a user writes it (the limit: planned time + 60s a round). */
 const SETTINGS = {
   connections: ['BENCH_CONNECTIONS', '8'],
   streams: ['BENCH_STREAMS', '10,100'],
-  duration: ['BENCH_DURATION', '5s'],
+  duration: ['BENCH_DURATION', '3s'],
+  rounds: ['BENCH_ROUNDS', '3'],
   warmup: ['BENCH_WARMUP', '1s'],
   timeout: ['BENCH_TIMEOUT', ''],
 } as const;
 type Flag = keyof typeof SETTINGS;
 
-const FLAGS = '[--connections 8] [--streams 10,100] [--duration 5s] [--warmup 1s] [--timeout 3m]';
+const FLAGS = '[--connections 8] [--streams 10,100] [--duration 3s] [--rounds 3] [--warmup 1s] [--timeout 3m]';
 
-/** Time under load: per server, each h2load load after its warm-up, then a ghz run. */
-export function plannedLoadMs(o: { streams: number[]; durationMs: number; warmupMs: number }, servers: number) {
-  return servers * (o.streams.length * (o.durationMs + o.warmupMs) + o.durationMs);
+type Plan = { streams: number[]; durationMs: number; rounds: number; warmupMs: number };
+
+/** Time under load: per server and round, each h2load load after its warm-up; a ghz run in the first. */
+export function plannedLoadMs(o: Plan, servers: number) {
+  return servers * (o.rounds * o.streams.length * (o.warmupMs + o.durationMs) + o.durationMs);
 }
 
 /** Flags over the environment over the defaults; a bad value throws a ConfigError naming the flag or variable. */
@@ -36,11 +39,12 @@ export function readBenchOptions(argv: readonly string[], env: Env, servers: num
     connections: reader.integer(name('connections'), 1, 1000),
     streams: streamList(name('streams'), reader.string(name('streams'))),
     durationMs: reader.duration(name('duration'), 1_000, 600_000),
+    rounds: reader.integer(name('rounds'), 1, 20),
     warmupMs: reader.duration(name('warmup'), 0, 60_000),
   };
   const timeoutMs = reader.raw(name('timeout'))
     ? reader.duration(name('timeout'), 10_000, 3_600_000)
-    : plannedLoadMs(load, servers) + 60_000;
+    : plannedLoadMs(load, servers) + 60_000 * load.rounds;
   return { ...load, timeoutMs };
 }
 

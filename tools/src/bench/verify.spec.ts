@@ -17,6 +17,7 @@ describe('h2loadOutcome', () => {
       calls: 1000,
       p50Us: 100,
       p99Us: 100,
+      latenciesUs: h2load().latenciesUs,
       okMin: 1000,
       okMax: 1010,
       problems: [],

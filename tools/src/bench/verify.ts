@@ -8,6 +8,8 @@ export interface LoadOutcome {
   calls: number;
   p50Us?: number;
   p99Us?: number;
+  /** Every call's latency, when the tool reports them (h2load): what rounds pool into one p50/p99. */
+  latenciesUs?: readonly number[];
   okMin: number;
   okMax: number;
   /** Why the figures cannot be trusted; empty: verified. */
@@ -33,7 +35,16 @@ export function h2loadOutcome(run: H2loadRun, frameBytes: number): LoadOutcome {
       `received ${dataBytes} B of response data, expected ${frameBytes} B messages for ${done} to ${ok2xx} calls`,
   ];
   const { p50Us, p99Us } = summarizeLatencies(latenciesUs);
-  return { rps: run.rps, calls: done, p50Us, p99Us, okMin: done, okMax: started, problems: problems.filter(isText) };
+  return {
+    rps: run.rps,
+    calls: done,
+    p50Us,
+    p99Us,
+    latenciesUs,
+    okMin: done,
+    okMax: started,
+    problems: problems.filter(isText),
+  };
 }
 
 /** ghz records each call's gRPC status: a single one that is not OK spoils the run. */
