@@ -6,6 +6,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Load } from './measure.js';
+import { sum } from './percentiles.js';
 import { h2loadOutcome } from './verify.js';
 
 /** The request h2load sends, and the DATA payload of every OK answer: what its byte count is checked against. */
@@ -61,7 +62,6 @@ export function parseH2loadOutput(text: string) {
   );
   const [ok2xx, ...nonOk] = numbers(text, /^status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx/m, 'status codes');
   const [dataBytes] = numbers(text, /^traffic: .*\((\d+)\) data$/m, 'traffic');
-  const sum = (values: number[]) => values.reduce((total, n) => total + n, 0);
   return { rps, started, done, failures: sum(failures), ok2xx, nonOk: sum(nonOk), dataBytes };
 }
 

@@ -49,7 +49,6 @@ export async function measure(server: BenchServer, load: Load, cpu: number | und
       p99Us: outcome.p99Us,
       latenciesUs: outcome.latenciesUs,
       processUs: usage?.processUs,
-      cpuUsPerCall: usage && usage.processUs / calls,
       othersPercent: cpu === undefined ? undefined : usage?.othersPercent,
       problems,
     };

@@ -11,3 +11,6 @@ export function summarizeLatencies(latenciesUs: readonly number[]): { p50Us?: nu
   const sorted = Float64Array.from(latenciesUs).sort();
   return sorted.length === 0 ? {} : { p50Us: percentile(sorted, 50), p99Us: percentile(sorted, 99) };
 }
+
+/** The total of some figures (calls, time, CPU) taken in parts. */
+export const sum = (values: readonly number[]): number => values.reduce((total, n) => total + n, 0);

@@ -13,7 +13,6 @@ function window(rps: number, seconds: number, latenciesUs: number[], extra: Part
     p50Us: latenciesUs[0],
     p99Us: latenciesUs.at(-1),
     processUs: calls * 40,
-    cpuUsPerCall: 40,
     othersPercent: 10,
     problems: [],
     ...extra,

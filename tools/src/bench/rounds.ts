@@ -1,8 +1,7 @@
 import type { Window } from './measure.js';
-import { summarizeLatencies } from './percentiles.js';
+import { sum, summarizeLatencies } from './percentiles.js';
 import type { Result } from './report.js';
 
-const sum = (values: readonly number[]) => values.reduce((total, n) => total + n, 0);
 const isDefined = <T>(value: T | undefined): value is T => value !== undefined;
 
 /**
