@@ -13,9 +13,42 @@ const TRAILERS_ONLY_OPTIONS = { endStream: true };
 const OK_TRAILER_PRESET: HeaderEntries = [['grpc-status', grpcStatusOk]];
 const OK_TRAILERS: OutgoingHttpHeaders = { 'grpc-status': grpcStatusOk };
 
-interface HeaderPreset {
-  readonly entries: HeaderEntries;
+/**
+ * Whether this Node's `respond()` takes raw header arrays (24 does, 20 does
+ * not): learnt from the first response, which falls back to the header
+ * object when Node refuses the array before sending anything.
+ */
+let rawHeadersSupported = true;
+
+/**
+ * The response headers for a set of entries, in both forms node:http2 takes.
+ * The raw array skips the copy and key walk Node gives a header object on
+ * every response, a few percent of a call; it carries its own `date` (Node
+ * would otherwise push one onto the array it is given), so Node never changes
+ * it and one array can serve every call of the same second.
+ */
+class HeaderPreset {
   readonly node: OutgoingHttpHeaders;
+  private readonly pairs: string[];
+  private second = -1;
+  private raw: string[] = [];
+
+  constructor(
+    readonly entries: HeaderEntries,
+    base: OutgoingHttpHeaders,
+  ) {
+    this.node = { ...base, ...Object.fromEntries(entries) };
+    this.pairs = Object.entries(this.node).flatMap(([name, value]) => [name, String(value)]);
+  }
+
+  rawHeaders(now: number): string[] {
+    const second = Math.floor(now / 1000);
+    if (second !== this.second) {
+      this.second = second;
+      this.raw = [...this.pairs, constants.HTTP2_HEADER_DATE, new Date(second * 1000).toUTCString()];
+    }
+    return this.raw;
+  }
 }
 
 /**
@@ -60,8 +93,14 @@ export class Responder {
     if (stream.destroyed || stream.closed) {
       return;
     }
-    const headers =
-      header === undefined || header.untouched ? this.preset(encoding).node : toNodeHeaders(header, this.base);
+    let preset: HeaderPreset | undefined;
+    let headers: OutgoingHttpHeaders;
+    if (header === undefined || header.untouched) {
+      preset = this.preset(encoding);
+      headers = preset.node;
+    } else {
+      headers = toNodeHeaders(header, this.base);
+    }
     const trailers = trailer === undefined || trailer.untouched ? OK_TRAILERS : toNodeHeaders(trailer, {});
     try {
       if (body === undefined && !hasOwnMetadata(header)) {
@@ -70,7 +109,9 @@ export class Responder {
       }
       (stream as TrailingStream)[TRAILERS] = trailers;
       stream.on('wantTrailers', sendTrailers);
-      stream.respond(headers, RESPOND_OPTIONS);
+      if (preset === undefined || !respondRaw(stream, preset)) {
+        stream.respond(headers, RESPOND_OPTIONS);
+      }
       if (body === undefined) {
         stream.end();
       } else {
@@ -91,10 +132,27 @@ export class Responder {
       if (encoding !== undefined) {
         entries.push(['grpc-encoding', encoding]);
       }
-      preset = { entries, node: { ...this.base, ...Object.fromEntries(entries) } };
+      preset = new HeaderPreset(entries, this.base);
       this.presets.set(key, preset);
     }
     return preset;
+  }
+}
+
+/** Responds with the preset's raw array; false when this Node refuses arrays (nothing was sent then). */
+function respondRaw(stream: ServerHttp2Stream, preset: HeaderPreset): boolean {
+  if (!rawHeadersSupported) {
+    return false;
+  }
+  try {
+    stream.respond(preset.rawHeaders(Date.now()), RESPOND_OPTIONS);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_INVALID_ARG_TYPE') {
+      throw err;
+    }
+    rawHeadersSupported = false;
+    return false;
   }
 }
 

@@ -248,6 +248,11 @@ export class UnaryCall extends UnaryBody implements CallState {
 
   private finish(): void {
     this.phase = Phase.Done;
+    // node:http2 keeps closed streams reachable until the next full GC (its
+    // stream table's replaced backing stores point at them): a stream that
+    // still points at its call would drag the call's whole graph through
+    // every scavenge into the old generation. A finished call needs no events.
+    this.stream[CALL] = undefined;
     if (this.timer !== undefined) {
       clearTimeout(this.timer);
       this.timer = undefined;
