@@ -7,7 +7,7 @@ const TRAILERS = Symbol('protomesh.fastPath.trailers');
 
 type TrailingStream = ServerHttp2Stream & { [TRAILERS]?: OutgoingHttpHeaders };
 
-// node:http2 copies both objects before use, so one of each can serve every call.
+// node:http2 only reads these (Node 20 copies them first), so one of each can serve every call.
 const RESPOND_OPTIONS = { waitForTrailers: true };
 const TRAILERS_ONLY_OPTIONS = { endStream: true };
 const OK_TRAILER_PRESET: HeaderEntries = [['grpc-status', grpcStatusOk]];
