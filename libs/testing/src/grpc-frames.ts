@@ -105,3 +105,19 @@ export function rawResponse(
     grpcMessage: message === undefined ? undefined : decodeURIComponent(String(message)),
   };
 }
+
+/**
+ * What a client can see of a response, minus the date (which differs from
+ * call to call): for comparing two servers' answers to the same request.
+ */
+export function observableResponse(response: RawResponse) {
+  const headers = { ...response.headers };
+  delete headers.date;
+  return {
+    status: response.status,
+    headers,
+    trailers: response.trailers,
+    trailersOnly: Object.keys(response.trailers).length === 0 && response.headers['grpc-status'] !== undefined,
+    body: response.body.toString('hex'),
+  };
+}

@@ -20,6 +20,7 @@ export { declaredMetrics, metricsUrl, parseExposition, type Sample, sampleValue 
 export {
   codeOf,
   grpcFrame,
+  observableResponse,
   type RawRequest,
   type RawResponse,
   rawGrpcRequest,

@@ -7,6 +7,7 @@ import {
   grpcFrame,
   type Loopback,
   loopbackServerOptions,
+  observableResponse,
   rawGrpcRequest,
   type RawRequest,
   type RawResponse,
@@ -212,19 +213,6 @@ const cases: Record<string, Case> = {
   },
 };
 
-/** What a client can see, minus the date. */
-function observable(response: RawResponse) {
-  const headers = { ...response.headers };
-  delete headers.date;
-  return {
-    status: response.status,
-    headers,
-    trailers: response.trailers,
-    trailersOnly: Object.keys(response.trailers).length === 0 && response.headers['grpc-status'] !== undefined,
-    body: response.body.toString('hex'),
-  };
-}
-
 describe('connect-node and the unary fast path answer alike on the wire', () => {
   let slow: Loopback<GrpcServer>;
   let fast: Loopback<GrpcServer>;
@@ -246,11 +234,11 @@ describe('connect-node and the unary fast path answer alike on the wire', () => 
       rawGrpcRequest(slow.url, request),
       rawGrpcRequest(fast.url, request),
     ]);
-    expect(observable(viaFastPath)).toEqual(observable(viaConnect));
+    expect(observableResponse(viaFastPath)).toEqual(observableResponse(viaConnect));
 
     const { trailersOnly, headers, trailers, body, ...status } = expected;
     expect(viaFastPath).toMatchObject({ status: 200, ...status });
-    const seen = observable(viaFastPath);
+    const seen = observableResponse(viaFastPath);
     if (trailersOnly !== undefined) {
       expect(seen.trailersOnly).toBe(trailersOnly);
     }
